@@ -1,0 +1,344 @@
+package io.xpu4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.xpu4j.api.DType;
+import io.xpu4j.api.ErrorCode;
+import io.xpu4j.api.XpuException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Checks {@link Gemm} against a float64 reference computed from the same (dtype-rounded) input
+ * values. Tolerance, for every element: {@code |c - ref| <= 1e-5 * sum_k |a_ik * b_kj| + 1e-6}
+ * (plus, when accumulating, the same relative slack on the initial C value).
+ */
+class GemmTest {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    /** How a matrix operand is laid out. */
+    enum Layout {
+        /** row-major, padded rows. */
+        ROW,
+        /** column-major (a transposed view). */
+        COL,
+        /** every row is the same row (row stride 0). */
+        BCAST_ROWS,
+        /** every column is the same column (column stride 0). */
+        BCAST_COLS,
+        /** non-unit strides in both directions. */
+        STRIDED
+    }
+
+    /** A strided matrix view in a freshly allocated segment. */
+    record Mat(MemorySegment seg, long off, long rs, long cs, DType type, int rows, int cols) {
+        double at(int i, int j) {
+            long idx = off + i * rs + j * cs;
+            return switch (type) {
+                case F32 -> seg.getAtIndex(F, idx);
+                case F16 -> Float.float16ToFloat(seg.getAtIndex(H, idx));
+                case BF16 -> Float.intBitsToFloat(seg.getAtIndex(H, idx) << 16);
+                default -> throw new AssertionError();
+            };
+        }
+    }
+
+    static short toBf16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        bits += 0x7fff + ((bits >>> 16) & 1);
+        return (short) (bits >>> 16);
+    }
+
+    static Mat make(Arena arena, SplittableRandom rnd, int rows, int cols, Layout layout, DType type) {
+        long off = 1 + rnd.nextInt(7);
+        long rs;
+        long cs;
+        switch (layout) {
+            case ROW -> {
+                rs = cols + rnd.nextInt(3);
+                cs = 1;
+            }
+            case COL -> {
+                rs = 1;
+                cs = rows + rnd.nextInt(3);
+            }
+            case BCAST_ROWS -> {
+                rs = 0;
+                cs = 1;
+            }
+            case BCAST_COLS -> {
+                rs = 1;
+                cs = 0;
+            }
+            default -> {
+                rs = 2L * cols + 1;
+                cs = 2;
+            }
+        }
+        long count = off + 1 + (long) Math.max(0, rows - 1) * rs + (long) Math.max(0, cols - 1) * cs;
+        MemorySegment seg = arena.allocate(count * type.byteSize(), 64);
+        for (long i = 0; i < count; i++) {
+            float v = (float) (rnd.nextDouble() * 2 - 1);
+            switch (type) {
+                case F32 -> seg.setAtIndex(F, i, v);
+                case F16 -> seg.setAtIndex(H, i, Float.floatToFloat16(v));
+                case BF16 -> seg.setAtIndex(H, i, toBf16(v));
+                default -> throw new AssertionError();
+            }
+        }
+        return new Mat(seg, off, rs, cs, type, rows, cols);
+    }
+
+    static void check(int m, int n, int k, Layout la, DType ta, Layout lb, DType tb, boolean acc, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            Mat a = make(arena, rnd, m, k, la, ta);
+            Mat b = make(arena, rnd, k, n, lb, tb);
+            long cOff = 3;
+            long ldc = n + 5;
+            long cCount = cOff + (long) m * ldc + 5;
+            MemorySegment c = arena.allocate(cCount * Float.BYTES, 64);
+            float[] init = new float[(int) cCount];
+            for (int i = 0; i < init.length; i++) {
+                init[i] = (float) (rnd.nextDouble() * 2 - 1);
+                c.setAtIndex(F, i, init[i]);
+            }
+            Gemm.gemm(m, n, k,
+                    a.seg(), a.off(), a.rs(), a.cs(), ta,
+                    b.seg(), b.off(), b.rs(), b.cs(), tb,
+                    c, cOff, ldc, acc);
+            String what = m + "x" + n + "x" + k + " A=" + la + "/" + ta + " B=" + lb + "/" + tb + " acc=" + acc;
+            // elements outside the m x n window are untouched
+            for (int idx = 0; idx < init.length; idx++) {
+                long rel = idx - cOff;
+                boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+                if (!inside && Float.floatToRawIntBits(c.getAtIndex(F, idx)) != Float.floatToRawIntBits(init[idx])) {
+                    fail(what + ": element " + idx + " outside C was written");
+                }
+            }
+            double[] arow = new double[k];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    arow[p] = a.at(i, p);
+                }
+                for (int j = 0; j < n; j++) {
+                    double ref = 0;
+                    double mag = 0;
+                    for (int p = 0; p < k; p++) {
+                        double prod = arow[p] * b.at(p, j);
+                        ref += prod;
+                        mag += Math.abs(prod);
+                    }
+                    long idx = cOff + i * ldc + j;
+                    if (acc) {
+                        ref += init[(int) idx];
+                        mag += Math.abs(init[(int) idx]);
+                    }
+                    double got = c.getAtIndex(F, idx);
+                    double tol = 1e-5 * mag + 1e-6;
+                    if (!(Math.abs(got - ref) <= tol)) {
+                        fail(what + ": C[" + i + "," + j + "] = " + got + ", expected " + ref + " (tol " + tol + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ shapes
+
+    static Stream<Arguments> shapes() {
+        List<Arguments> list = new ArrayList<>();
+        int[][] s = {
+                {1, 1, 1}, {1, 1, 2}, {2, 3, 1}, {7, 33, 17}, {13, 50, 129}, {8, 32, 256}, {9, 33, 257},
+                {64, 64, 64}, {100, 70, 300}, {130, 97, 65}, {257, 129, 513}, {200, 300, 31},
+                {1, 1024, 1024}, {1, 1000, 999}, {1, 17, 1024}, {1, 4096, 384}, {1, 3, 5},
+                {2, 1024, 1024}, {3, 384, 385}, {4, 512, 384}, {5, 100, 1000}, {7, 1024, 513},
+                {8, 64, 1024}, {16, 1024, 768}, {17, 33, 1023}, {31, 600, 384}, {32, 1024, 1024},
+                {33, 1024, 384}, {48, 384, 1024}, {40, 65, 70},
+        };
+        for (int[] x : s) {
+            list.add(Arguments.of(x[0], x[1], x[2]));
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} row-major")
+    @MethodSource("shapes")
+    void rowMajor(int m, int n, int k) {
+        check(m, n, k, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 11L * m + 7L * n + k);
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} B transposed")
+    @MethodSource("shapes")
+    void bTransposed(int m, int n, int k) {
+        check(m, n, k, Layout.ROW, DType.F32, Layout.COL, DType.F32, false, 13L * m + 5L * n + k);
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} A transposed, accumulate")
+    @MethodSource("shapes")
+    void aTransposedAccumulate(int m, int n, int k) {
+        check(m, n, k, Layout.COL, DType.F32, Layout.ROW, DType.F32, true, 17L * m + 3L * n + k);
+    }
+
+    static Stream<Arguments> layouts() {
+        List<Arguments> list = new ArrayList<>();
+        int[][] s = {{1, 200, 300}, {5, 67, 130}, {29, 300, 77}, {70, 90, 260}, {150, 40, 33}};
+        for (int[] x : s) {
+            for (Layout la : Layout.values()) {
+                for (Layout lb : Layout.values()) {
+                    list.add(Arguments.of(x[0], x[1], x[2], la, lb));
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} A={3} B={4}")
+    @MethodSource("layouts")
+    void allLayouts(int m, int n, int k, Layout la, Layout lb) {
+        check(m, n, k, la, DType.F32, lb, DType.F32, (m + n) % 2 == 0, 31L * m + n + k + la.ordinal() * 7L + lb.ordinal());
+    }
+
+    static Stream<Arguments> halfTypes() {
+        List<Arguments> list = new ArrayList<>();
+        int[][] s = {{1, 1000, 1000}, {1, 37, 129}, {4, 256, 300}, {19, 130, 257}, {32, 512, 512}, {100, 96, 200}};
+        DType[] types = {DType.F32, DType.F16, DType.BF16};
+        for (int[] x : s) {
+            for (DType ta : types) {
+                for (DType tb : types) {
+                    if (ta == DType.F32 && tb == DType.F32) {
+                        continue;
+                    }
+                    for (Layout lb : new Layout[] {Layout.ROW, Layout.COL}) {
+                        list.add(Arguments.of(x[0], x[1], x[2], ta, tb, lb));
+                    }
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2} A={3} B={4}/{5}")
+    @MethodSource("halfTypes")
+    void halfPrecisionInputs(int m, int n, int k, DType ta, DType tb, Layout lb) {
+        check(m, n, k, Layout.ROW, ta, lb, tb, m % 2 == 0, 101L * m + n + k + ta.ordinal() * 3L + tb.ordinal());
+    }
+
+    @Test
+    void zeroSizes() {
+        for (int[] x : new int[][] {{0, 5, 5}, {5, 0, 5}, {0, 0, 0}, {1, 40, 0}, {40, 40, 0}, {3, 7, 0}}) {
+            for (boolean acc : new boolean[] {false, true}) {
+                check(x[0], x[1], x[2], Layout.ROW, DType.F32, Layout.ROW, DType.F32, acc, 5);
+                check(x[0], x[1], x[2], Layout.ROW, DType.F32, Layout.COL, DType.F32, acc, 6);
+            }
+        }
+    }
+
+    @Test
+    void largeSquareParallel() {
+        check(300, 400, 700, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 99);
+        check(513, 260, 300, Layout.COL, DType.F32, Layout.COL, DType.BF16, true, 98);
+    }
+
+    /** Every F16 and BF16 bit pattern goes through the vectorised in-register conversion exactly. */
+    @Test
+    void allHalfPatternsConvertExactly() {
+        for (DType t : new DType[] {DType.F16, DType.BF16}) {
+            int n = 65536;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment a = arena.allocate(4);
+                a.setAtIndex(F, 0, 1f);
+                MemorySegment b = arena.allocate(2L * n);
+                for (int i = 0; i < n; i++) {
+                    b.setAtIndex(H, i, (short) i);
+                }
+                MemorySegment c = arena.allocate(4L * n);
+                Gemm.gemm(1, n, 1, a, 0, 1, 1, DType.F32, b, 0, n, 1, t, c, 0, n, false);
+                for (int i = 0; i < n; i++) {
+                    float want = t == DType.F16 ? Float.float16ToFloat((short) i)
+                            : Float.intBitsToFloat(i << 16);
+                    float got = c.getAtIndex(F, i);
+                    if (Float.isNaN(want) ? !Float.isNaN(got) : got != want) {
+                        fail(t + " pattern 0x" + Integer.toHexString(i) + ": got " + got + ", want " + want);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsOtherDtypes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(64);
+            XpuException e = assertThrows(XpuException.class, () ->
+                    Gemm.gemm(2, 2, 2, s, 0, 2, 1, DType.I32, s, 0, 2, 1, DType.F32, s, 0, 2, false));
+            assertEquals(ErrorCode.DTYPE_MISMATCH, e.code());
+            e = assertThrows(XpuException.class, () ->
+                    Gemm.gemm(2, 2, 2, s, 0, 2, 1, DType.F32, s, 0, 2, 1, DType.F8_E4M3, s, 0, 2, false));
+            assertEquals(ErrorCode.DTYPE_MISMATCH, e.code());
+        }
+    }
+
+    // ------------------------------------------------------------------------------ Parallel
+
+    @Test
+    void parallelCoversEveryIndexOnce() {
+        for (int count : new int[] {0, 1, 2, 3, 7, 100, 10_001}) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(1, count));
+            Parallel.forRange(count, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    hits.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < count; i++) {
+                assertEquals(1, hits.get(i), "index " + i + " of " + count);
+            }
+            AtomicIntegerArray tasks = new AtomicIntegerArray(Math.max(1, count));
+            Parallel.forTasks(count, tasks::incrementAndGet);
+            for (int i = 0; i < count; i++) {
+                assertEquals(1, tasks.get(i));
+            }
+        }
+    }
+
+    @Test
+    void parallelRethrowsAndSurvivesNesting() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+                Parallel.forRange(1000, (s, t) -> {
+                    if (s > 0 || Parallel.threads() == 1) {
+                        throw new IllegalStateException("boom");
+                    }
+                }));
+        assertEquals("boom", e.getMessage());
+        AtomicInteger total = new AtomicInteger();
+        Parallel.forRange(64, (s, t) -> {
+            for (int i = s; i < t; i++) {
+                Parallel.forRange(10, (s2, t2) -> total.addAndGet(t2 - s2));
+            }
+        });
+        assertEquals(640, total.get());
+        // the pool still works after all that
+        AtomicInteger after = new AtomicInteger();
+        for (int r = 0; r < 1000; r++) {
+            Parallel.forRange(4, (s, t) -> after.addAndGet(t - s));
+        }
+        assertEquals(4000, after.get());
+        assertTrue(Parallel.threads() >= 1);
+    }
+}
