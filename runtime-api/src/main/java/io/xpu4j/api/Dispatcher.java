@@ -73,6 +73,11 @@ final class Dispatcher {
 
     private void runOnCpu(String op, OpAttrs attrs, Tensor[] outputs, Device device, Tensor[] inputs,
                           List<DType> inTypes, List<DType> outTypes) {
+        if (op.equals("copy")) {
+            // falling back would need a strided write into device memory, i.e. this very kernel
+            throw new XpuException(ErrorCode.UNSUPPORTED_OP, "backend '" + device.backendId()
+                    + "' has no 'copy' kernel for " + inTypes + "; every backend must provide one");
+        }
         Kernel k = runtime.kernels().find("cpu", op, inTypes, outTypes);
         if (k == null) {
             throw new XpuException(ErrorCode.UNSUPPORTED_OP, "op '" + op + "' with input dtypes " + inTypes
@@ -101,9 +106,15 @@ final class Dispatcher {
             }
             invoke(k, op, cpu, cpuIn, cpuOut, attrs);
             for (int i = 0; i < outputs.length; i++) {
-                Tensor back = runtime.ops().to(cpuOut.get(i), device);
-                temps.add(back);
-                runtime.ops().copyInto(outputs[i], back);
+                Tensor o = outputs[i];
+                Tensor r = cpuOut.get(i);
+                if (o.isContiguous()) {
+                    device.copyFromHost(r.segment(), r.byteOffset(), o.block(), o.byteOffset(), o.byteSize());
+                } else {
+                    Tensor up = runtime.ops().to(r, device);
+                    temps.add(up);
+                    runInto("copy", OpAttrs.NONE, new Tensor[]{o}, device, up);
+                }
             }
         } finally {
             temps.forEach(Tensor::close);

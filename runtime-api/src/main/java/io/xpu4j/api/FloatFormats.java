@@ -225,38 +225,27 @@ public final class FloatFormats {
      * {@code exponentField << mbits | mantissa} with an unbounded exponent field. Any code past
      * the format's largest finite one means overflow; the caller decides what that becomes. Inf
      * is treated as 2^1024 and so always overflows.
+     *
+     * <p>Branch-free on purpose: whether a value rounds up is data-dependent, and a mispredicted
+     * branch per element costs more than the whole conversion.
      */
     private static int roundDouble(long abs, int mbits, int bias) {
         int exp = (int) (abs >>> 52);
-        if (exp == 0) {
-            // Zero or a double subnormal (< 2^-1022): far below half the smallest subnormal of
-            // any target here (bfloat16's is 2^-133), so it rounds to zero.
-            return 0;
-        }
+        // The implicit bit is set even for zero and double subnormals; that is harmless because
+        // their target exponent is so low that everything shifts out and they round to zero.
         long sig = (abs & 0x000F_FFFF_FFFF_FFFFL) | (1L << 52);
         int targetExp = exp - 1023 + bias;
-        int shift = 52 - mbits;
-        int base;
-        if (targetExp >= 1) {
-            // q below keeps the implicit bit, so adding it to (E-1)<<mbits yields E<<mbits|m, and
-            // a mantissa carry from rounding bumps the exponent field for free.
-            base = (targetExp - 1) << mbits;
-        } else {
-            // Subnormal in the target: shift the extra bits out so rounding happens at the fixed
-            // subnormal quantum; a carry to 1<<mbits is exactly the smallest normal's code.
-            shift += 1 - targetExp;
-            if (shift > 53) {
-                // Below half the smallest subnormal (and a Java shift would wrap past 63).
-                return 0;
-            }
-            base = 0;
-        }
-        long q = sig >>> shift;
-        long rest = sig & ((1L << shift) - 1);
-        long half = 1L << (shift - 1);
-        if (rest > half || (rest == half && (q & 1) != 0)) {
-            q++;
-        }
+        // Below the target's normal range the quantum stays fixed at the subnormal step, so the
+        // extra bits are shifted out too. Capping the shift at 54 keeps Java's shift from wrapping
+        // and still sends everything below half the smallest subnormal to zero.
+        int shift = Math.min(52 - mbits + Math.max(1 - targetExp, 0), 54);
+        // Adding half-minus-one plus the lowest kept bit carries exactly when the dropped part is
+        // above half, or at half with an odd kept part: round to nearest, ties to even.
+        long q = (sig + ((1L << (shift - 1)) - 1) + ((sig >>> shift) & 1)) >>> shift;
+        // q still holds the implicit bit for normals, so adding it to (E-1)<<mbits gives
+        // E<<mbits|m, and a rounding carry out of the mantissa bumps the exponent for free. For
+        // subnormals the base is 0 and a carry to 1<<mbits is exactly the smallest normal's code.
+        int base = Math.max(targetExp - 1, 0) << mbits;
         return base + (int) q;
     }
 
@@ -266,28 +255,11 @@ public final class FloatFormats {
      */
     private static int roundFloat(int abs, int mbits, int bias) {
         int exp = abs >>> 23;
-        if (exp == 0) {
-            return 0;
-        }
         int sig = (abs & 0x007F_FFFF) | (1 << 23);
         int targetExp = exp - 127 + bias;
-        int shift = 23 - mbits;
-        int base;
-        if (targetExp >= 1) {
-            base = (targetExp - 1) << mbits;
-        } else {
-            shift += 1 - targetExp;
-            if (shift > 24) {
-                return 0;
-            }
-            base = 0;
-        }
-        int q = sig >>> shift;
-        int rest = sig & ((1 << shift) - 1);
-        int half = 1 << (shift - 1);
-        if (rest > half || (rest == half && (q & 1) != 0)) {
-            q++;
-        }
+        int shift = Math.min(23 - mbits + Math.max(1 - targetExp, 0), 25);
+        int q = (sig + ((1 << (shift - 1)) - 1) + ((sig >>> shift) & 1)) >>> shift;
+        int base = Math.max(targetExp - 1, 0) << mbits;
         return base + q;
     }
 

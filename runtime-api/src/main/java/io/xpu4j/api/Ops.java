@@ -248,6 +248,12 @@ public final class Ops {
         if (src == target) {
             return t.share();
         }
+        if (!t.isContiguous() && !src.isHostAccessible()) {
+            // compact on the host, so moving data needs no kernel on the source device
+            try (Tensor span = downloadSpan(t); Tensor compact = runtime.ops(span.device()).copy(span)) {
+                return target == compact.device() ? compact.share() : to(compact, target);
+            }
+        }
         try (Tensor c = contiguous(t)) {
             Tensor out = dispatch.allocate(target, t.dtype(), t.shape());
             try {
@@ -270,6 +276,31 @@ public final class Ops {
                 out.close();
                 throw e;
             }
+        }
+    }
+
+    /** The storage range a strided device view covers, as a CPU tensor with the same layout. */
+    private Tensor downloadSpan(Tensor t) {
+        long last = 0;
+        long[] shape = t.shape();
+        long[] strides = t.strides();
+        for (int i = 0; i < shape.length; i++) {
+            if (strides[i] < 0) {
+                throw new XpuException(ErrorCode.INTERNAL, "negative strides are not supported: " + t.describe());
+            }
+            last += (shape[i] - 1) * strides[i];
+        }
+        long elems = t.numel() == 0 ? 0 : last + 1;
+        Device cpu = runtime.cpu();
+        Tensor flat = dispatch.allocate(cpu, t.dtype(), new long[]{elems});
+        try {
+            long bytes = elems * t.dtype().byteSize();
+            if (bytes > 0) {
+                t.device().copyToHost(t.block(), t.byteOffset(), flat.block().hostSegment(), 0, bytes);
+            }
+            return flat.restride(shape, strides, 0);
+        } finally {
+            flat.close();
         }
     }
 
@@ -720,6 +751,11 @@ public final class Ops {
         checkOpen("linear", w);
         if (w.rank() != 2) {
             throw new XpuException(ErrorCode.SHAPE_MISMATCH, "linear: weight must be [out, in], got " + w.describe());
+        }
+        checkOpen("linear", x);
+        if (x.rank() == 0 || x.shape(-1) != w.shape(1)) {
+            throw new XpuException(ErrorCode.SHAPE_MISMATCH, "linear: input " + Arrays.toString(x.shape())
+                    + " must end in the weight's in-features " + w.shape(1) + " (weight " + Arrays.toString(w.shape()) + " is [out, in])");
         }
         if (bias != null && (bias.rank() != 1 || bias.shape(0) != w.shape(0))) {
             throw new XpuException(ErrorCode.SHAPE_MISMATCH, "linear: bias must be [" + w.shape(0) + "], got " + bias.describe());

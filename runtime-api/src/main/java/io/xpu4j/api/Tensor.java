@@ -166,6 +166,11 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(runtime, storage, dtype, newShape, newStrides, newOffset);
     }
 
+    /** A view of the same storage with an arbitrary layout; callers guarantee it stays in bounds. */
+    Tensor restride(long[] newShape, long[] newStrides, long newOffset) {
+        return view(newShape.clone(), newStrides.clone(), newOffset);
+    }
+
     /** Another handle on the same elements (a view with the same layout), closed independently. */
     public Tensor share() {
         return view(shape.clone(), strides.clone(), offset);

@@ -199,8 +199,9 @@ class FloatFormatsTest {
         } else if (expected == actual) {
             return;
         }
-        fail(String.format("%s %s(%s = %s): expected 0x%X, got 0x%X", c.name(), how,
-                Double.toHexString(input), input, expected, actual));
+        String want = expected == ANY_QUIET_NAN ? "a quiet NaN" : String.format("0x%X", expected);
+        fail(String.format("%s %s(%s = %s): expected %s, got 0x%X", c.name(), how,
+                Double.toHexString(input), input, want, actual));
     }
 
     /**

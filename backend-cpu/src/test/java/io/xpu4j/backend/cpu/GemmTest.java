@@ -106,8 +106,18 @@ class GemmTest {
     }
 
     static void check(int m, int n, int k, Layout la, DType ta, Layout lb, DType tb, boolean acc, long seed) {
+        check(m, n, k, la, ta, lb, tb, acc, seed, false);
+    }
+
+    /**
+     * Segments of a confined arena can only be touched by their owner thread, so GEMM runs those
+     * on the calling thread; {@code shared} allocates from a shared arena so that the worker pool
+     * takes part.
+     */
+    static void check(int m, int n, int k, Layout la, DType ta, Layout lb, DType tb, boolean acc, long seed,
+                      boolean shared) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = shared ? Arena.ofShared() : Arena.ofConfined()) {
             Mat a = make(arena, rnd, m, k, la, ta);
             Mat b = make(arena, rnd, k, n, lb, tb);
             long cOff = 3;
@@ -251,9 +261,27 @@ class GemmTest {
     }
 
     @Test
-    void largeSquareParallel() {
+    void largerShapes() {
         check(300, 400, 700, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 99);
         check(513, 260, 300, Layout.COL, DType.F32, Layout.COL, DType.BF16, true, 98);
+    }
+
+    static Stream<Arguments> parallelShapes() {
+        return Stream.of(
+                Arguments.of(300, 400, 700, Layout.ROW, DType.F32, false),   // blocked, rows split
+                Arguments.of(513, 260, 300, Layout.COL, DType.BF16, true),
+                Arguments.of(60, 1000, 300, Layout.ROW, DType.F32, true),    // blocked, columns split
+                Arguments.of(100, 130, 1000, Layout.COL, DType.F16, false),
+                Arguments.of(1, 2048, 1024, Layout.COL, DType.F32, false),   // skinny, dot products
+                Arguments.of(7, 1001, 999, Layout.COL, DType.BF16, true),
+                Arguments.of(1, 2048, 1024, Layout.ROW, DType.F32, true),    // skinny, axpy
+                Arguments.of(29, 1030, 515, Layout.ROW, DType.F16, false));
+    }
+
+    @ParameterizedTest(name = "shared arena {0}x{1}x{2} B={3}/{4} acc={5}")
+    @MethodSource("parallelShapes")
+    void sharedArenaRunsOnThePool(int m, int n, int k, Layout lb, DType tb, boolean acc) {
+        check(m, n, k, Layout.ROW, DType.F32, lb, tb, acc, m * 7L + n + k, true);
     }
 
     /** Every F16 and BF16 bit pattern goes through the vectorised in-register conversion exactly. */
