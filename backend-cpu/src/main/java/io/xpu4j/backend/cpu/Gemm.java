@@ -23,15 +23,16 @@ import jdk.incubator.vector.VectorSpecies;
  *       slice of K, B is packed once into micro-panels of {@link #NR} columns (shared by all
  *       threads, packed in parallel), then the rows of C are split between threads; each thread
  *       packs its own {@code mc x kc} blocks of A into micro-panels of {@link #MR} rows and runs
- *       an {@code MR x NR} register-tiled FMA micro-kernel (8 rows x 2 vectors = 16 accumulators).
+ *       an {@code MR x NR} register-tiled FMA micro-kernel (8 x 2 vectors with 512-bit vectors, 3 x 3 with 256-bit ones).
  *       Packing handles strides and F16/BF16 conversion; edge tiles are zero-padded in the
  *       packed buffers and masked when written to C.</li>
  *   <li>The skinny path for small M ({@code m <= SKINNY_M}) when B is contiguous along K
  *       (transposed weights, {@code x·Wᵀ}: dot products along K) or along N (axpy along N):
- *       B is streamed straight from its segment, converting F16/BF16 in registers, with A packed
- *       to a small float array; columns are split between threads. This is bandwidth-bound on
- *       the weight bytes for M = 1 and avoids the cost of packing B when M is too small to
- *       amortise it.</li>
+ *       no full pack of B. F32 weights are streamed straight from their segment (bandwidth-bound
+ *       on the weight bytes for M = 1); F16/BF16 weights are widened with vector ops a few
+ *       columns (or a 256-row strip) at a time into a small per-thread float array that the
+ *       3 x 3 register tiles then reuse. A is packed to a small row-major float array; columns
+ *       are split between threads.</li>
  * </ul>
  */
 final class Gemm {
@@ -47,12 +48,15 @@ final class Gemm {
     private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     /**
-     * Micro-tile rows: 8 x 2 vectors (16 accumulators) with 512-bit vectors (32 registers),
-     * 6 x 2 (12 accumulators) with 256-bit or narrower vectors (16 registers).
+     * Micro-tile shape: 8 rows x 2 vectors (16 accumulators) with 512-bit vectors (32
+     * registers); 3 rows x 3 vectors (9 accumulators) with narrower vectors (16 registers: C2
+     * spills a 6x2 or 4x3 tile there and runs at under half speed, 3x3 runs at FMA peak).
      */
-    static final int MR = L >= 16 ? 8 : 6;
-    /** Micro-tile columns: two vectors. */
-    static final int NR = 2 * L;
+    static final int MR = L >= 16 ? 8 : 3;
+    /** Vectors per micro-tile row. */
+    static final int NV = L >= 16 ? 2 : 3;
+    /** Micro-tile columns. */
+    static final int NR = NV * L;
     /** K slice: a kc x NR micro-panel of B (32 KiB) stays in L1 while A streams from L2. */
     static final int KC = 256;
     /** Rows of A per packed block: MC x KC floats = 256 KiB, in L2. */
@@ -76,8 +80,15 @@ final class Gemm {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
         float[] line = new float[Math.max(KC, NC)];
-        short[] lineS = new short[Math.max(KC, NC)];
         final float[] tile = new float[MR * NR];
+        float[] strip = new float[0];
+
+        float[] strip(int size) {
+            if (strip.length < size) {
+                strip = new float[size];
+            }
+            return strip;
+        }
 
         float[] aPack(int size) {
             if (aPack.length < size) {
@@ -96,7 +107,6 @@ final class Gemm {
         void line(int size) {
             if (line.length < size) {
                 line = new float[size];
-                lineS = new short[size];
             }
         }
     }
@@ -134,9 +144,10 @@ final class Gemm {
         if (m <= SKINNY_M) {
             if (bColStride == 1 && n >= L) {
                 op.packAFull();
-                int chunks = (n + 4 * L - 1) / (4 * L);
+                int w = 3 * L;
+                int chunks = (n + w - 1) / w;
                 if (parallel) {
-                    Parallel.forRange(chunks, (s, e) -> op.axpyColumns(s * 4 * L, Math.min(n, e * 4 * L)));
+                    Parallel.forRange(chunks, (s, e) -> op.axpyColumns(s * w, Math.min(n, e * w)));
                 } else {
                     op.axpyColumns(0, n);
                 }
@@ -144,9 +155,9 @@ final class Gemm {
             }
             if (bRowStride == 1 || k == 1) {
                 op.packAFull();
-                int groups = (n + 3) / 4;
+                int groups = (n + 2) / 3;
                 if (parallel) {
-                    Parallel.forRange(groups, (s, e) -> op.dotColumns(s * 4, Math.min(n, e * 4)));
+                    Parallel.forRange(groups, (s, e) -> op.dotColumns(s * 3, Math.min(n, e * 3)));
                 } else {
                     op.dotColumns(0, n);
                 }
@@ -173,14 +184,6 @@ final class Gemm {
     // ---------------------------------------------------------------------------------------
     // element access helpers
 
-    private static float get(MemorySegment s, long idx, int type) {
-        return switch (type) {
-            case T_F32 -> s.getAtIndex(F, idx);
-            case T_F16 -> Float.float16ToFloat(s.getAtIndex(H, idx));
-            default -> Float.intBitsToFloat(s.getAtIndex(H, idx) << 16);
-        };
-    }
-
     /**
      * Reads {@code len} elements starting at element {@code idx} with element stride
      * {@code stride} into {@code dst[dstOff + i * dstStride]}, converting to float.
@@ -200,16 +203,14 @@ final class Gemm {
                 }
                 return;
             }
-            short[] ls = sc.lineS;
-            MemorySegment.copy(s, H, idx * Short.BYTES, ls, 0, len);
-            if (type == T_F16) {
-                for (int i = 0, d = dstOff; i < len; i++, d += dstStride) {
-                    dst[d] = Float.float16ToFloat(ls[i]);
-                }
-            } else {
-                for (int i = 0, d = dstOff; i < len; i++, d += dstStride) {
-                    dst[d] = Float.intBitsToFloat(ls[i] << 16);
-                }
+            if (dstStride == 1) {
+                convertLine(s, idx, type, len, dst, dstOff);
+                return;
+            }
+            float[] line = sc.line;
+            convertLine(s, idx, type, len, line, 0);
+            for (int i = 0, d = dstOff; i < len; i++, d += dstStride) {
+                dst[d] = line[i];
             }
             return;
         }
@@ -232,31 +233,42 @@ final class Gemm {
         }
     }
 
-    /** Loads L consecutive elements at element index {@code idx} as floats. */
-    private static FloatVector load(MemorySegment s, long idx, int type) {
+    /**
+     * Converts {@code len} consecutive elements at element index {@code idx} into
+     * {@code dst[dstOff..]}: a bulk copy for F32, vectorised widening for F16 and BF16 (one
+     * branch-free loop per dtype, so the JIT keeps every vector in registers).
+     */
+    private static void convertLine(MemorySegment s, long idx, int type, int len, float[] dst, int dstOff) {
         if (type == T_F32) {
-            return FloatVector.fromMemorySegment(S, s, idx * Float.BYTES, NATIVE);
+            MemorySegment.copy(s, F, idx * Float.BYTES, dst, dstOff, len);
+            return;
         }
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(SS, s, idx * Short.BYTES, NATIVE)
-                .convertShape(VectorOperators.S2I, IS, 0);
-        return widen(h, type);
-    }
-
-    /** Loads the first {@code lanes} of L consecutive elements; the other lanes are zero. */
-    private static FloatVector loadMasked(MemorySegment s, long idx, int type, int lanes) {
-        if (type == T_F32) {
-            return FloatVector.fromMemorySegment(S, s, idx * Float.BYTES, NATIVE, S.indexInRange(0, lanes));
-        }
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(SS, s, idx * Short.BYTES, NATIVE,
-                SS.indexInRange(0, lanes)).convertShape(VectorOperators.S2I, IS, 0);
-        return widen(h, type);
-    }
-
-    /** Converts sign-extended 16-bit F16 or BF16 patterns to floats. */
-    private static FloatVector widen(IntVector h, int type) {
+        int v = len - len % L;
+        long off = idx * Short.BYTES;
+        int i = 0;
         if (type == T_BF16) {
-            return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            for (; i < v; i += L) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(SS, s, off + (long) i * Short.BYTES, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+            }
+            for (; i < len; i++) {
+                dst[dstOff + i] = Float.intBitsToFloat(s.getAtIndex(H, idx + i) << 16);
+            }
+        } else {
+            for (; i < v; i += L) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(SS, s, off + (long) i * Short.BYTES, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                widenF16(h).intoArray(dst, dstOff + i);
+            }
+            for (; i < len; i++) {
+                dst[dstOff + i] = Float.float16ToFloat(s.getAtIndex(H, idx + i));
+            }
         }
+    }
+
+    /** Sign-extended F16 bit patterns to floats, exactly (subnormals, Inf and NaN included). */
+    private static FloatVector widenF16(IntVector h) {
         // F16: shift exponent+mantissa into place and rescale by 2^112 (exact for normals and
         // subnormals); Inf/NaN get the all-ones float exponent; then the sign.
         IntVector e = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
@@ -337,262 +349,419 @@ final class Gemm {
             aFull = ap;
         }
 
-        /** C[:, j0:j1] for B contiguous along N: register tiles of 4 rows x 4 vectors. */
+        /**
+         * C[:, j0:j1] for B contiguous along N: for each strip of 3 vectors of columns and each
+         * slice of 256 rows of K, the strip of B is converted into a small float array (L1/L2
+         * resident), then register tiles of 3 rows x 3 vectors (9 accumulators) run over it.
+         */
         void axpyColumns(int j0, int j1) {
             final int kb = 256;
-            final int w = 4 * L;
+            final int w = 3 * L;
             float[] ap = aFull;
-            int j = j0;
-            for (; j + w <= j1; j += w) {
-                for (int p0 = 0; p0 < k; p0 += kb) {
-                    int p1 = Math.min(k, p0 + kb);
-                    boolean ow = !accumulate && p0 == 0;
-                    int i = 0;
-                    for (; i + 4 <= m; i += 4) {
-                        axpy4x4(ap, i, j, p0, p1, ow);
+            Scratch sc = SCRATCH.get();
+            float[] strip = sc.strip(kb * w);
+            boolean direct = bt == T_F32 && m < 3;
+            for (int j = j0; j < j1; j += w) {
+                int cols = Math.min(w, j1 - j);
+                if (direct && cols == w) {
+                    for (int p0 = 0; p0 < k; p0 += kb) {
+                        int p1 = Math.min(k, p0 + kb);
+                        for (int i = 0; i < m; i++) {
+                            axpy1x3Seg(ap, i, p0, p1, j, !accumulate && p0 == 0);
+                        }
                     }
-                    for (; i < m; i++) {
-                        axpy1x4(ap, i, j, p0, p1, ow);
-                    }
+                    continue;
                 }
-            }
-            for (; j < j1; j += L) {
-                int lanes = Math.min(L, j1 - j);
                 for (int p0 = 0; p0 < k; p0 += kb) {
                     int p1 = Math.min(k, p0 + kb);
+                    int kn = p1 - p0;
                     boolean ow = !accumulate && p0 == 0;
-                    for (int i = 0; i < m; i++) {
-                        axpy1x1(ap, i, j, p0, p1, lanes, ow);
+                    for (int p = 0; p < kn; p++) {
+                        convertLine(b, bOff + (long) (p0 + p) * bRs + j, bt, cols, strip, p * w);
+                        if (cols < w) {
+                            java.util.Arrays.fill(strip, p * w + cols, p * w + w, 0f);
+                        }
+                    }
+                    if (cols == w) {
+                        int i = 0;
+                        for (; i + 3 <= m; i += 3) {
+                            axpy3x3(ap, i, p0, kn, strip, j, ow);
+                        }
+                        for (; i < m; i++) {
+                            axpy1x3(ap, i, p0, kn, strip, j, ow);
+                        }
+                    } else {
+                        for (int v = 0; v * L < cols; v++) {
+                            for (int i = 0; i < m; i++) {
+                                axpy1x1(ap, i, p0, kn, strip, v * L, j + v * L, Math.min(L, cols - v * L), ow);
+                            }
+                        }
                     }
                 }
             }
         }
 
-        private void axpy4x4(float[] ap, int i, int j, int p0, int p1, boolean ow) {
-            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-            FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-            FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-            final int type = bt;
-            final MemorySegment bs = b;
+        private void axpy3x3(float[] ap, int i, int p0, int kn, float[] bs, int j, boolean ow) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00;
             final int kk = k;
-            int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk, r3 = r2 + kk;
-            long bi = bOff + p0 * bRs + j;
-            for (int p = p0; p < p1; p++, bi += bRs) {
-                FloatVector b0 = load(bs, bi, type);
-                FloatVector b1 = load(bs, bi + L, type);
-                FloatVector b2 = load(bs, bi + 2 * L, type);
-                FloatVector b3 = load(bs, bi + 3 * L, type);
+            int r0 = i * kk + p0, r1 = r0 + kk, r2 = r1 + kk;
+            for (int p = 0; p < kn; p++) {
+                int bi = p * (3 * L);
+                FloatVector b0 = FloatVector.fromArray(S, bs, bi);
+                FloatVector b1 = FloatVector.fromArray(S, bs, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, bs, bi + 2 * L);
                 FloatVector x = FloatVector.broadcast(S, ap[r0 + p]);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
                 c02 = x.fma(b2, c02);
-                c03 = x.fma(b3, c03);
                 x = FloatVector.broadcast(S, ap[r1 + p]);
                 c10 = x.fma(b0, c10);
                 c11 = x.fma(b1, c11);
                 c12 = x.fma(b2, c12);
-                c13 = x.fma(b3, c13);
                 x = FloatVector.broadcast(S, ap[r2 + p]);
                 c20 = x.fma(b0, c20);
                 c21 = x.fma(b1, c21);
                 c22 = x.fma(b2, c22);
-                c23 = x.fma(b3, c23);
-                x = FloatVector.broadcast(S, ap[r3 + p]);
-                c30 = x.fma(b0, c30);
-                c31 = x.fma(b1, c31);
-                c32 = x.fma(b2, c32);
-                c33 = x.fma(b3, c33);
             }
             long ci = cOff + i * ldc + j;
             storeC(c, ci, c00, L, ow);
             storeC(c, ci + L, c01, L, ow);
             storeC(c, ci + 2 * L, c02, L, ow);
-            storeC(c, ci + 3 * L, c03, L, ow);
             ci += ldc;
             storeC(c, ci, c10, L, ow);
             storeC(c, ci + L, c11, L, ow);
             storeC(c, ci + 2 * L, c12, L, ow);
-            storeC(c, ci + 3 * L, c13, L, ow);
             ci += ldc;
             storeC(c, ci, c20, L, ow);
             storeC(c, ci + L, c21, L, ow);
             storeC(c, ci + 2 * L, c22, L, ow);
-            storeC(c, ci + 3 * L, c23, L, ow);
-            ci += ldc;
-            storeC(c, ci, c30, L, ow);
-            storeC(c, ci + L, c31, L, ow);
-            storeC(c, ci + 2 * L, c32, L, ow);
-            storeC(c, ci + 3 * L, c33, L, ow);
         }
 
-        private void axpy1x4(float[] ap, int i, int j, int p0, int p1, boolean ow) {
-            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-            final int type = bt;
-            final MemorySegment bs = b;
-            int r0 = i * k;
-            long bi = bOff + p0 * bRs + j;
-            for (int p = p0; p < p1; p++, bi += bRs) {
+        private void axpy1x3(float[] ap, int i, int p0, int kn, float[] bs, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+            FloatVector d0 = c0, d1 = c0, d2 = c0;
+            int r0 = i * k + p0;
+            int p = 0;
+            // two independent accumulator sets hide the FMA latency (M = 1 is all this)
+            for (; p + 1 < kn; p += 2) {
+                int bi = p * (3 * L);
                 FloatVector x = FloatVector.broadcast(S, ap[r0 + p]);
-                c0 = x.fma(load(bs, bi, type), c0);
-                c1 = x.fma(load(bs, bi + L, type), c1);
-                c2 = x.fma(load(bs, bi + 2 * L, type), c2);
-                c3 = x.fma(load(bs, bi + 3 * L, type), c3);
+                FloatVector y = FloatVector.broadcast(S, ap[r0 + p + 1]);
+                c0 = x.fma(FloatVector.fromArray(S, bs, bi), c0);
+                c1 = x.fma(FloatVector.fromArray(S, bs, bi + L), c1);
+                c2 = x.fma(FloatVector.fromArray(S, bs, bi + 2 * L), c2);
+                d0 = y.fma(FloatVector.fromArray(S, bs, bi + 3 * L), d0);
+                d1 = y.fma(FloatVector.fromArray(S, bs, bi + 4 * L), d1);
+                d2 = y.fma(FloatVector.fromArray(S, bs, bi + 5 * L), d2);
+            }
+            if (p < kn) {
+                int bi = p * (3 * L);
+                FloatVector x = FloatVector.broadcast(S, ap[r0 + p]);
+                c0 = x.fma(FloatVector.fromArray(S, bs, bi), c0);
+                c1 = x.fma(FloatVector.fromArray(S, bs, bi + L), c1);
+                c2 = x.fma(FloatVector.fromArray(S, bs, bi + 2 * L), c2);
             }
             long ci = cOff + i * ldc + j;
-            storeC(c, ci, c0, L, ow);
-            storeC(c, ci + L, c1, L, ow);
-            storeC(c, ci + 2 * L, c2, L, ow);
-            storeC(c, ci + 3 * L, c3, L, ow);
+            storeC(c, ci, c0.add(d0), L, ow);
+            storeC(c, ci + L, c1.add(d1), L, ow);
+            storeC(c, ci + 2 * L, c2.add(d2), L, ow);
         }
 
-        private void axpy1x1(float[] ap, int i, int j, int p0, int p1, int lanes, boolean ow) {
+        private void axpy1x1(float[] ap, int i, int p0, int kn, float[] bs, int bo, int j, int lanes, boolean ow) {
             FloatVector c0 = FloatVector.zero(S);
-            int r0 = i * k;
-            long bi = bOff + p0 * bRs + j;
-            if (lanes == L) {
-                for (int p = p0; p < p1; p++, bi += bRs) {
-                    c0 = FloatVector.broadcast(S, ap[r0 + p]).fma(load(b, bi, bt), c0);
-                }
-            } else {
-                for (int p = p0; p < p1; p++, bi += bRs) {
-                    c0 = FloatVector.broadcast(S, ap[r0 + p]).fma(loadMasked(b, bi, bt, lanes), c0);
-                }
+            int r0 = i * k + p0;
+            for (int p = 0; p < kn; p++) {
+                c0 = FloatVector.broadcast(S, ap[r0 + p]).fma(FloatVector.fromArray(S, bs, bo + p * (3 * L)), c0);
             }
             storeC(c, cOff + i * ldc + j, c0, lanes, ow);
         }
 
-        /** C[:, j0:j1] for B contiguous along K: dot products, tiles of 4 rows x 4 columns. */
+        /**
+         * C[:, j0:j1] for B contiguous along K: three columns of B at a time are converted into a
+         * float array, then dot products along K in tiles of 3 rows x 3 columns.
+         */
         void dotColumns(int j0, int j1) {
             float[] ap = aFull;
             boolean ow = !accumulate;
+            final int kk = k;
+            Scratch sc = SCRATCH.get();
+            float[] bs = sc.strip(3 * kk);
             int j = j0;
-            for (; j + 4 <= j1; j += 4) {
+            if (bt == T_F32 && (bRs == 1 || kk < L)) {
+                for (; j + 3 <= j1; j += 3) {
+                    int i = 0;
+                    for (; i + 3 <= m; i += 3) {
+                        dot3x3Seg(ap, i, j, ow);
+                    }
+                    for (; i < m; i++) {
+                        dot1x3Seg(ap, i, j, ow);
+                    }
+                }
+            }
+            for (; j + 3 <= j1; j += 3) {
+                for (int q = 0; q < 3; q++) {
+                    convertLine(b, bOff + (long) (j + q) * bCs, bt, kk, bs, q * kk);
+                }
                 int i = 0;
-                for (; i + 4 <= m; i += 4) {
-                    dot4x4(ap, i, j, ow);
+                for (; i + 3 <= m; i += 3) {
+                    dot3x3(ap, i, bs, j, ow);
                 }
                 for (; i < m; i++) {
-                    dot1x4(ap, i, j, ow);
+                    dot1x3(ap, i, bs, j, ow);
                 }
             }
             for (; j < j1; j++) {
+                convertLine(b, bOff + (long) j * bCs, bt, kk, bs, 0);
                 for (int i = 0; i < m; i++) {
-                    dot1x1(ap, i, j, ow);
+                    dot1x1(ap, i, bs, j, ow);
                 }
             }
         }
 
-        private void dot4x4(float[] ap, int i, int j, boolean ow) {
-            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-            FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-            FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-            final int type = bt;
-            final MemorySegment bs = b;
+        private void dot3x3(float[] ap, int i, float[] bs, int j, boolean ow) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00;
             final int kk = k;
             final int kv = kk - kk % L;
-            int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk, r3 = r2 + kk;
-            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs, q3 = q2 + bCs;
+            int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk;
+            int q1 = kk, q2 = 2 * kk;
             for (int p = 0; p < kv; p += L) {
-                FloatVector b0 = load(bs, q0 + p, type);
-                FloatVector b1 = load(bs, q1 + p, type);
-                FloatVector b2 = load(bs, q2 + p, type);
-                FloatVector b3 = load(bs, q3 + p, type);
+                FloatVector b0 = FloatVector.fromArray(S, bs, p);
+                FloatVector b1 = FloatVector.fromArray(S, bs, q1 + p);
+                FloatVector b2 = FloatVector.fromArray(S, bs, q2 + p);
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
                 c02 = x.fma(b2, c02);
-                c03 = x.fma(b3, c03);
                 x = FloatVector.fromArray(S, ap, r1 + p);
                 c10 = x.fma(b0, c10);
                 c11 = x.fma(b1, c11);
                 c12 = x.fma(b2, c12);
-                c13 = x.fma(b3, c13);
                 x = FloatVector.fromArray(S, ap, r2 + p);
                 c20 = x.fma(b0, c20);
                 c21 = x.fma(b1, c21);
                 c22 = x.fma(b2, c22);
-                c23 = x.fma(b3, c23);
-                x = FloatVector.fromArray(S, ap, r3 + p);
-                c30 = x.fma(b0, c30);
-                c31 = x.fma(b1, c31);
-                c32 = x.fma(b2, c32);
-                c33 = x.fma(b3, c33);
             }
-            float[] t = {
-                    c00.reduceLanes(VectorOperators.ADD), c01.reduceLanes(VectorOperators.ADD),
-                    c02.reduceLanes(VectorOperators.ADD), c03.reduceLanes(VectorOperators.ADD),
-                    c10.reduceLanes(VectorOperators.ADD), c11.reduceLanes(VectorOperators.ADD),
-                    c12.reduceLanes(VectorOperators.ADD), c13.reduceLanes(VectorOperators.ADD),
-                    c20.reduceLanes(VectorOperators.ADD), c21.reduceLanes(VectorOperators.ADD),
-                    c22.reduceLanes(VectorOperators.ADD), c23.reduceLanes(VectorOperators.ADD),
-                    c30.reduceLanes(VectorOperators.ADD), c31.reduceLanes(VectorOperators.ADD),
-                    c32.reduceLanes(VectorOperators.ADD), c33.reduceLanes(VectorOperators.ADD)};
+            float t00 = c00.reduceLanes(VectorOperators.ADD), t01 = c01.reduceLanes(VectorOperators.ADD);
+            float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
+            float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
+            float t20 = c20.reduceLanes(VectorOperators.ADD), t21 = c21.reduceLanes(VectorOperators.ADD);
+            float t22 = c22.reduceLanes(VectorOperators.ADD);
             for (int p = kv; p < kk; p++) {
-                float b0 = get(bs, q0 + p, type), b1 = get(bs, q1 + p, type);
-                float b2 = get(bs, q2 + p, type), b3 = get(bs, q3 + p, type);
-                for (int r = 0; r < 4; r++) {
-                    float x = ap[r0 + r * kk + p];
-                    t[r * 4] += x * b0;
-                    t[r * 4 + 1] += x * b1;
-                    t[r * 4 + 2] += x * b2;
-                    t[r * 4 + 3] += x * b3;
-                }
+                float b0 = bs[p], b1 = bs[q1 + p], b2 = bs[q2 + p];
+                float x0 = ap[r0 + p], x1 = ap[r1 + p], x2 = ap[r2 + p];
+                t00 += x0 * b0;
+                t01 += x0 * b1;
+                t02 += x0 * b2;
+                t10 += x1 * b0;
+                t11 += x1 * b1;
+                t12 += x1 * b2;
+                t20 += x2 * b0;
+                t21 += x2 * b1;
+                t22 += x2 * b2;
             }
-            for (int r = 0; r < 4; r++) {
-                long ci = cOff + (i + r) * ldc + j;
-                for (int q = 0; q < 4; q++) {
-                    storeC(c, ci + q, t[r * 4 + q], ow);
-                }
-            }
+            long ci = cOff + i * ldc + j;
+            storeC(c, ci, t00, ow);
+            storeC(c, ci + 1, t01, ow);
+            storeC(c, ci + 2, t02, ow);
+            ci += ldc;
+            storeC(c, ci, t10, ow);
+            storeC(c, ci + 1, t11, ow);
+            storeC(c, ci + 2, t12, ow);
+            ci += ldc;
+            storeC(c, ci, t20, ow);
+            storeC(c, ci + 1, t21, ow);
+            storeC(c, ci + 2, t22, ow);
         }
 
-        private void dot1x4(float[] ap, int i, int j, boolean ow) {
-            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-            final int type = bt;
-            final MemorySegment bs = b;
+        private void dot1x3(float[] ap, int i, float[] bs, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+            FloatVector d0 = c0, d1 = c0, d2 = c0;
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk;
-            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs, q3 = q2 + bCs;
-            for (int p = 0; p < kv; p += L) {
+            int q1 = kk, q2 = 2 * kk;
+            int p = 0;
+            // two independent accumulator sets hide the FMA latency (M = 1 is all this)
+            for (; p + 2 * L <= kv; p += 2 * L) {
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
-                c0 = x.fma(load(bs, q0 + p, type), c0);
-                c1 = x.fma(load(bs, q1 + p, type), c1);
-                c2 = x.fma(load(bs, q2 + p, type), c2);
-                c3 = x.fma(load(bs, q3 + p, type), c3);
+                FloatVector y = FloatVector.fromArray(S, ap, r0 + p + L);
+                c0 = x.fma(FloatVector.fromArray(S, bs, p), c0);
+                c1 = x.fma(FloatVector.fromArray(S, bs, q1 + p), c1);
+                c2 = x.fma(FloatVector.fromArray(S, bs, q2 + p), c2);
+                d0 = y.fma(FloatVector.fromArray(S, bs, p + L), d0);
+                d1 = y.fma(FloatVector.fromArray(S, bs, q1 + p + L), d1);
+                d2 = y.fma(FloatVector.fromArray(S, bs, q2 + p + L), d2);
             }
-            float t0 = c0.reduceLanes(VectorOperators.ADD), t1 = c1.reduceLanes(VectorOperators.ADD);
-            float t2 = c2.reduceLanes(VectorOperators.ADD), t3 = c3.reduceLanes(VectorOperators.ADD);
-            for (int p = kv; p < kk; p++) {
+            for (; p < kv; p += L) {
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                c0 = x.fma(FloatVector.fromArray(S, bs, p), c0);
+                c1 = x.fma(FloatVector.fromArray(S, bs, q1 + p), c1);
+                c2 = x.fma(FloatVector.fromArray(S, bs, q2 + p), c2);
+            }
+            float t0 = c0.add(d0).reduceLanes(VectorOperators.ADD);
+            float t1 = c1.add(d1).reduceLanes(VectorOperators.ADD);
+            float t2 = c2.add(d2).reduceLanes(VectorOperators.ADD);
+            for (; p < kk; p++) {
                 float x = ap[r0 + p];
-                t0 += x * get(bs, q0 + p, type);
-                t1 += x * get(bs, q1 + p, type);
-                t2 += x * get(bs, q2 + p, type);
-                t3 += x * get(bs, q3 + p, type);
+                t0 += x * bs[p];
+                t1 += x * bs[q1 + p];
+                t2 += x * bs[q2 + p];
             }
             long ci = cOff + i * ldc + j;
             storeC(c, ci, t0, ow);
             storeC(c, ci + 1, t1, ow);
             storeC(c, ci + 2, t2, ow);
-            storeC(c, ci + 3, t3, ow);
         }
 
-        private void dot1x1(float[] ap, int i, int j, boolean ow) {
+        private void dot1x1(float[] ap, int i, float[] bs, int j, boolean ow) {
             FloatVector c0 = FloatVector.zero(S);
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk;
-            long q0 = bOff + j * bCs;
             for (int p = 0; p < kv; p += L) {
-                c0 = FloatVector.fromArray(S, ap, r0 + p).fma(load(b, q0 + p, bt), c0);
+                c0 = FloatVector.fromArray(S, ap, r0 + p).fma(FloatVector.fromArray(S, bs, p), c0);
             }
             float t0 = c0.reduceLanes(VectorOperators.ADD);
             for (int p = kv; p < kk; p++) {
-                t0 += ap[r0 + p] * get(b, q0 + p, bt);
+                t0 += ap[r0 + p] * bs[p];
             }
             storeC(c, cOff + i * ldc + j, t0, ow);
+        }
+
+        // F32 B read straight from its segment (no strip copy): branch-free loops, so the
+        // weights stream from memory once, at memory bandwidth, for M = 1.
+
+        private FloatVector bv(long idx) {
+            return FloatVector.fromMemorySegment(S, b, idx * Float.BYTES, NATIVE);
+        }
+
+        private void dot3x3Seg(float[] ap, int i, int j, boolean ow) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk;
+            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs;
+            for (int p = 0; p < kv; p += L) {
+                FloatVector b0 = bv(q0 + p);
+                FloatVector b1 = bv(q1 + p);
+                FloatVector b2 = bv(q2 + p);
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                c00 = x.fma(b0, c00);
+                c01 = x.fma(b1, c01);
+                c02 = x.fma(b2, c02);
+                x = FloatVector.fromArray(S, ap, r1 + p);
+                c10 = x.fma(b0, c10);
+                c11 = x.fma(b1, c11);
+                c12 = x.fma(b2, c12);
+                x = FloatVector.fromArray(S, ap, r2 + p);
+                c20 = x.fma(b0, c20);
+                c21 = x.fma(b1, c21);
+                c22 = x.fma(b2, c22);
+            }
+            float t00 = c00.reduceLanes(VectorOperators.ADD), t01 = c01.reduceLanes(VectorOperators.ADD);
+            float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
+            float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
+            float t20 = c20.reduceLanes(VectorOperators.ADD), t21 = c21.reduceLanes(VectorOperators.ADD);
+            float t22 = c22.reduceLanes(VectorOperators.ADD);
+            for (int p = kv; p < kk; p++) {
+                float b0 = b.getAtIndex(F, q0 + p), b1 = b.getAtIndex(F, q1 + p), b2 = b.getAtIndex(F, q2 + p);
+                float x0 = ap[r0 + p], x1 = ap[r1 + p], x2 = ap[r2 + p];
+                t00 += x0 * b0;
+                t01 += x0 * b1;
+                t02 += x0 * b2;
+                t10 += x1 * b0;
+                t11 += x1 * b1;
+                t12 += x1 * b2;
+                t20 += x2 * b0;
+                t21 += x2 * b1;
+                t22 += x2 * b2;
+            }
+            long ci = cOff + i * ldc + j;
+            storeC(c, ci, t00, ow);
+            storeC(c, ci + 1, t01, ow);
+            storeC(c, ci + 2, t02, ow);
+            ci += ldc;
+            storeC(c, ci, t10, ow);
+            storeC(c, ci + 1, t11, ow);
+            storeC(c, ci + 2, t12, ow);
+            ci += ldc;
+            storeC(c, ci, t20, ow);
+            storeC(c, ci + 1, t21, ow);
+            storeC(c, ci + 2, t22, ow);
+        }
+
+        private void dot1x3Seg(float[] ap, int i, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+            FloatVector d0 = c0, d1 = c0, d2 = c0;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            int r0 = i * kk;
+            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs;
+            int p = 0;
+            for (; p + 2 * L <= kv; p += 2 * L) {
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                FloatVector y = FloatVector.fromArray(S, ap, r0 + p + L);
+                c0 = x.fma(bv(q0 + p), c0);
+                c1 = x.fma(bv(q1 + p), c1);
+                c2 = x.fma(bv(q2 + p), c2);
+                d0 = y.fma(bv(q0 + p + L), d0);
+                d1 = y.fma(bv(q1 + p + L), d1);
+                d2 = y.fma(bv(q2 + p + L), d2);
+            }
+            for (; p < kv; p += L) {
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                c0 = x.fma(bv(q0 + p), c0);
+                c1 = x.fma(bv(q1 + p), c1);
+                c2 = x.fma(bv(q2 + p), c2);
+            }
+            float t0 = c0.add(d0).reduceLanes(VectorOperators.ADD);
+            float t1 = c1.add(d1).reduceLanes(VectorOperators.ADD);
+            float t2 = c2.add(d2).reduceLanes(VectorOperators.ADD);
+            for (; p < kk; p++) {
+                float x = ap[r0 + p];
+                t0 += x * b.getAtIndex(F, q0 + p);
+                t1 += x * b.getAtIndex(F, q1 + p);
+                t2 += x * b.getAtIndex(F, q2 + p);
+            }
+            long ci = cOff + i * ldc + j;
+            storeC(c, ci, t0, ow);
+            storeC(c, ci + 1, t1, ow);
+            storeC(c, ci + 2, t2, ow);
+        }
+
+        private void axpy1x3Seg(float[] ap, int i, int p0, int p1, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+            FloatVector d0 = c0, d1 = c0, d2 = c0;
+            final long rs = bRs;
+            int r0 = i * k;
+            long bi = bOff + p0 * rs + j;
+            int p = p0;
+            for (; p + 1 < p1; p += 2, bi += 2 * rs) {
+                FloatVector x = FloatVector.broadcast(S, ap[r0 + p]);
+                FloatVector y = FloatVector.broadcast(S, ap[r0 + p + 1]);
+                c0 = x.fma(bv(bi), c0);
+                c1 = x.fma(bv(bi + L), c1);
+                c2 = x.fma(bv(bi + 2 * L), c2);
+                d0 = y.fma(bv(bi + rs), d0);
+                d1 = y.fma(bv(bi + rs + L), d1);
+                d2 = y.fma(bv(bi + rs + 2 * L), d2);
+            }
+            if (p < p1) {
+                FloatVector x = FloatVector.broadcast(S, ap[r0 + p]);
+                c0 = x.fma(bv(bi), c0);
+                c1 = x.fma(bv(bi + L), c1);
+                c2 = x.fma(bv(bi + 2 * L), c2);
+            }
+            long ci = cOff + i * ldc + j;
+            storeC(c, ci, c0.add(d0), L, ow);
+            storeC(c, ci + L, c1.add(d1), L, ow);
+            storeC(c, ci + 2 * L, c2.add(d2), L, ow);
         }
 
         // ------------------------------------------------------------------ blocked path
@@ -658,9 +827,7 @@ final class Gemm {
                 } else if (bCs == 1 && cols == NR) {
                     long src = bOff + (long) pc * bRs + j;
                     for (int p = 0; p < kc; p++, src += bRs) {
-                        int d = base + p * NR;
-                        load(b, src, bt).intoArray(bp, d);
-                        load(b, src + L, bt).intoArray(bp, d + L);
+                        convertLine(b, src, bt, NR, bp, base + p * NR);
                     }
                 } else {
                     for (int p = 0; p < kc; p++) {
@@ -738,12 +905,11 @@ final class Gemm {
         }
 
         private void writeTile(float[] tile, int i, int j, int rows, int cols, boolean ow) {
-            int lanes0 = Math.min(L, cols);
-            int lanes1 = cols - L;
             long ci = cOff + (long) i * ldc + j;
             for (int r = 0; r < rows; r++, ci += ldc) {
-                storeC(c, ci, FloatVector.fromArray(S, tile, r * NR), lanes0, ow);
-                storeC(c, ci + L, FloatVector.fromArray(S, tile, r * NR + L), lanes1, ow);
+                for (int v = 0; v < NV; v++) {
+                    storeC(c, ci + v * L, FloatVector.fromArray(S, tile, r * NR + v * L), Math.min(L, cols - v * L), ow);
+                }
             }
         }
     }
@@ -753,55 +919,46 @@ final class Gemm {
         if (MR == 8) {
             kernel8(kc, ap, ao, bp, bo, tile);
         } else {
-            kernel6(kc, ap, ao, bp, bo, tile);
+            kernel3(kc, ap, ao, bp, bo, tile);
         }
     }
 
-    private static void kernel6(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00;
-        FloatVector c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00;
-        FloatVector c40 = c00, c41 = c00;
-        FloatVector c50 = c00, c51 = c00;
+    /** 3 rows x 3 vectors. */
+    private static void kernel3(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
-            int ai = ao + p * 6;
+            int bi = bo + p * (3 * L);
+            int ai = ao + p * 3;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
             FloatVector x = FloatVector.broadcast(S, ap[ai]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
             x = FloatVector.broadcast(S, ap[ai + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
             x = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
+            c22 = x.fma(b2, c22);
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
+        c02.intoArray(tile, 2 * L);
+        c10.intoArray(tile, 3 * L);
+        c11.intoArray(tile, 4 * L);
+        c12.intoArray(tile, 5 * L);
+        c20.intoArray(tile, 6 * L);
+        c21.intoArray(tile, 7 * L);
+        c22.intoArray(tile, 8 * L);
     }
 
+    /** 8 rows x 2 vectors. */
     private static void kernel8(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
@@ -812,7 +969,7 @@ final class Gemm {
         FloatVector c60 = c00, c61 = c00;
         FloatVector c70 = c00, c71 = c00;
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
+            int bi = bo + p * (2 * L);
             int ai = ao + p * 8;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
@@ -843,19 +1000,19 @@ final class Gemm {
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L);
+        c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L);
+        c71.intoArray(tile, 15 * L);
     }
 }
