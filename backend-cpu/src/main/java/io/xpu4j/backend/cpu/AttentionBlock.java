@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * each block of {@link #BK} keys computes the scores, adds the mask, applies the causal limit,
  * updates the running max / sum per row (online softmax) and accumulates P·V into a float
  * output block. All data passes through per-thread float buffers ({@link Rows#scratch}):
- * F16/BF16 are converted as each block is loaded ({@link HalfFloats}) and the inner loops see
+ * F16/BF16 are converted as each block is loaded (vectorised, via {@link Rows#load}) and the inner loops see
  * only float arrays.
  *
  * <p>Two layouts of the score block, chosen by the number of rows:
@@ -194,7 +194,7 @@ final class AttentionBlock {
                     long off = p.maskOff + b * p.maskStrides[0] + h * p.maskStrides[1]
                             + (long) (gr % p.sq) * p.maskStrides[2] + j0 * p.maskStrides[3];
                     if (p.maskStrides[3] == 1) {
-                        HalfFloats.load(p.mask, p.maskType, off, nk, tmp, 0);
+                        Rows.load(p.mask, p.maskType, off, 1, nk, tmp, 0);
                     } else {
                         Rows.load(p.mask, p.maskType, off, p.maskStrides[3], nk, tmp, 0);
                     }
@@ -296,7 +296,7 @@ final class AttentionBlock {
         if (rowMode) {
             for (int r = 0; r < rows; r++) {
                 int base = r * p.dp;
-                HalfFloats.load(p.q, p.qType, rowOff + (long) r * d, d, qb, base);
+                Rows.load(p.q, p.qType, rowOff + (long) r * d, 1, d, qb, base);
                 for (int c = 0; c < d; c++) {
                     qb[base + c] *= scale;
                 }
@@ -305,7 +305,7 @@ final class AttentionBlock {
             return;
         }
         for (int r = 0; r < rows; r++) {
-            HalfFloats.load(p.q, p.qType, rowOff + (long) r * d, d, tmp, 0);
+            Rows.load(p.q, p.qType, rowOff + (long) r * d, 1, d, tmp, 0);
             for (int c = 0, t = r; c < d; c++, t += bqp) {
                 qb[t] = tmp[c] * scale;
             }
@@ -322,10 +322,10 @@ final class AttentionBlock {
         int d = p.d;
         int dp = p.dp;
         if (d == dp) {
-            HalfFloats.load(p.k, p.kType, off, nk * d, kb, 0);
+            Rows.load(p.k, p.kType, off, 1, nk * d, kb, 0);
         } else {
             for (int j = 0; j < nk; j++) {
-                HalfFloats.load(p.k, p.kType, off + (long) j * d, d, kb, j * dp);
+                Rows.load(p.k, p.kType, off + (long) j * d, 1, d, kb, j * dp);
                 Arrays.fill(kb, j * dp + d, (j + 1) * dp, 0f);
             }
         }
@@ -337,11 +337,11 @@ final class AttentionBlock {
         int dv = p.dv;
         int dvp = p.dvp;
         if (dv == dvp) {
-            HalfFloats.load(p.v, p.vType, off, nk * dv, vb, 0);
+            Rows.load(p.v, p.vType, off, 1, nk * dv, vb, 0);
             return;
         }
         for (int j = 0; j < nk; j++) {
-            HalfFloats.load(p.v, p.vType, off + (long) j * dv, dv, vb, j * dvp);
+            Rows.load(p.v, p.vType, off + (long) j * dv, 1, dv, vb, j * dvp);
             Arrays.fill(vb, j * dvp + dv, (j + 1) * dvp, 0f);
         }
     }

@@ -61,9 +61,9 @@ final class CastKernels {
         Pieces.run(out.shape(), new Tensor[]{x, out}, GRAIN, (o, n) -> {
             if (from.isFloatingPoint()) {
                 float[] v = Rows.scratch(0, n);
-                HalfRows.load(sx, from, o[0], ix, n, v);
+                Rows.load(sx, from, o[0], ix, n, v, 0);
                 if (to.isFloatingPoint()) {
-                    HalfRows.store(v, n, so, to, o[1], saturate);
+                    Rows.store(v, 0, n, so, to, o[1], 1, saturate);
                 } else if (to == BOOL) {
                     Rows.store(v, 0, n, so, BOOL, o[1], 1, false);
                 } else {

@@ -144,7 +144,7 @@ final class ElementwiseKernels {
             }
             int m = Pieces.padded(n, FloatLoops.LANES);
             float[] x = Rows.scratch(0, m);
-            HalfRows.load(sa, t, o[0], ia, n, x);
+            Rows.load(sa, t, o[0], ia, n, x, 0);
             if (exponent == 2f) {
                 // x^2 and x^0.5 (variances, norms) without the scalar pow: x * x and sqrt are
                 // the correctly rounded results that pow gives too
@@ -153,10 +153,10 @@ final class ElementwiseKernels {
                 FloatLoops.powHalf(x, n);
             } else {
                 float[] y = Rows.scratch(1, m);
-                HalfRows.load(sb, t, o[1], ib, n, y);
+                Rows.load(sb, t, o[1], ib, n, y, 0);
                 FloatLoops.binary(op, x, y, n);
             }
-            HalfRows.store(x, n, so, t, o[2], false);
+            Rows.store(x, 0, n, so, t, o[2], 1, false);
         });
     }
 
@@ -188,7 +188,7 @@ final class ElementwiseKernels {
 
     private static float firstValue(Tensor t) {
         float[] v = new float[1];
-        HalfRows.load(t.segment(), t.dtype(), t.offset(), 1, 1, v);
+        Rows.load(t.segment(), t.dtype(), t.offset(), 1, 1, v, 0);
         return v[0];
     }
 
@@ -327,8 +327,8 @@ final class ElementwiseKernels {
         Pieces.run(out.shape(), new Tensor[]{a, b, out}, GRAIN, (o, n) -> {
             float[] x = Rows.scratch(0, n);
             float[] y = Rows.scratch(1, n);
-            HalfRows.load(sa, t, o[0], ia, n, x);
-            HalfRows.load(sb, t, o[1], ib, n, y);
+            Rows.load(sa, t, o[0], ia, n, x, 0);
+            Rows.load(sb, t, o[1], ib, n, y, 0);
             FloatLoops.compare(op, x, y, n, so, o[2]);
         });
     }
@@ -445,9 +445,9 @@ final class ElementwiseKernels {
         long ix = Rows.innerStride(x);
         Pieces.run(out.shape(), new Tensor[]{x, out}, op.light() ? GRAIN : GRAIN_HEAVY, (o, n) -> {
             float[] v = Rows.scratch(0, Pieces.padded(n, FloatLoops.LANES));
-            HalfRows.load(sx, t, o[0], ix, n, v);
+            Rows.load(sx, t, o[0], ix, n, v, 0);
             FloatLoops.unary(op, v, n);
-            HalfRows.store(v, n, so, t, o[1], false);
+            Rows.store(v, 0, n, so, t, o[1], 1, false);
         });
     }
 

@@ -14,8 +14,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Rows of F16/BF16 elements to and from float scratch arrays, a vector at a time, for the
- * elementwise and cast kernels (other dtypes and strided rows go to {@link Rows}). Results are
+ * Contiguous runs of F16/BF16 elements to and from float scratch arrays, a vector at a time;
+ * {@link Rows#load} and {@link Rows#store} send stride-1 F16/BF16 runs here. Results are
  * bit-identical to the scalar {@link FloatFormats} conversions, NaNs included: widening is
  * exact (an F16 NaN comes out quiet), narrowing rounds to nearest even and keeps NaNs NaN.
  * The conversions are integer arithmetic on the bit patterns, so they do not depend on the CPU
@@ -36,49 +36,38 @@ final class HalfRows {
     private HalfRows() {
     }
 
-    /** {@code dst[0, n)} = elements {@code off, off + stride, ...} of {@code s}, as floats. */
-    static void load(MemorySegment s, DType t, long off, long stride, int n, float[] dst) {
-        if (stride != 1 || (t != DType.F16 && t != DType.BF16)) {
-            if (t == DType.F16) {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = FloatFormats.halfToFloat(s.get(Rows.I16, (off + i * stride) * 2));
-                }
-            } else {
-                Rows.load(s, t, off, stride, n, dst, 0);
-            }
-        } else if (t == DType.BF16) {
-            loadBf16(s, off, n, dst);
+    /** {@code dst[pos + i]} = contiguous F16 or BF16 element {@code off + i}, for i < n. */
+    static void load(MemorySegment s, DType t, long off, int n, float[] dst, int pos) {
+        if (t == DType.BF16) {
+            loadBf16(s, off, n, dst, pos);
         } else {
-            loadF16(s, off, n, dst);
+            loadF16(s, off, n, dst, pos);
         }
     }
 
-    /**
-     * Contiguous elements {@code off ...} of {@code s} = {@code src[0, n)}, rounded to {@code t}
-     * (FP8 overflow as {@code saturate} says).
-     */
-    static void store(float[] src, int n, MemorySegment s, DType t, long off, boolean saturate) {
-        switch (t) {
-            case BF16 -> storeBf16(src, n, s, off);
-            case F16 -> storeF16(src, n, s, off);
-            default -> Rows.store(src, 0, n, s, t, off, 1, saturate);
+    /** Contiguous F16 or BF16 elements {@code off ...} = {@code src[pos, pos + n)}, rounded to nearest even. */
+    static void store(float[] src, int pos, int n, MemorySegment s, DType t, long off) {
+        if (t == DType.BF16) {
+            storeBf16(src, pos, n, s, off);
+        } else {
+            storeF16(src, pos, n, s, off);
         }
     }
 
-    private static void loadBf16(MemorySegment s, long off, int n, float[] dst) {
+    private static void loadBf16(MemorySegment s, long off, int n, float[] dst, int pos) {
         int whole = n - n % LANES;
         for (int i = 0; i < whole; i += LANES) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(H, s, (off + i) * 2, NATIVE)
                     .convertShape(VectorOperators.S2I, I, 0);
             // bf16 is the top half of a float; the sign extension is shifted out
-            h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+            h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, pos + i);
         }
         for (int i = whole; i < n; i++) {
-            dst[i] = FloatFormats.bf16ToFloat(s.get(Rows.I16, (off + i) * 2));
+            dst[pos + i] = FloatFormats.bf16ToFloat(s.get(Rows.I16, (off + i) * 2));
         }
     }
 
-    private static void loadF16(MemorySegment s, long off, int n, float[] dst) {
+    private static void loadF16(MemorySegment s, long off, int n, float[] dst, int pos) {
         int whole = n - n % LANES;
         for (int i = 0; i < whole; i += LANES) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(H, s, (off + i) * 2, NATIVE)
@@ -94,17 +83,17 @@ final class HalfRows {
             IntVector bits = finite.reinterpretAsInts()
                     .blend(mag.and(0x3FF).lanewise(VectorOperators.LSHL, 13).or(0x7F80_0000), special)
                     .blend(mag.and(0x3FF).lanewise(VectorOperators.LSHL, 13).or(0x7FC0_0000), nan);
-            bits.or(sign).reinterpretAsFloats().intoArray(dst, i);
+            bits.or(sign).reinterpretAsFloats().intoArray(dst, pos + i);
         }
         for (int i = whole; i < n; i++) {
-            dst[i] = FloatFormats.halfToFloat(s.get(Rows.I16, (off + i) * 2));
+            dst[pos + i] = FloatFormats.halfToFloat(s.get(Rows.I16, (off + i) * 2));
         }
     }
 
-    private static void storeBf16(float[] src, int n, MemorySegment s, long off) {
+    private static void storeBf16(float[] src, int pos, int n, MemorySegment s, long off) {
         int whole = n - n % LANES;
         for (int i = 0; i < whole; i += LANES) {
-            IntVector bits = FloatVector.fromArray(F, src, i).reinterpretAsInts();
+            IntVector bits = FloatVector.fromArray(F, src, pos + i).reinterpretAsInts();
             IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
             // Round to nearest even on the bits (the carry walks into the exponent and on to Inf
             // correctly); a NaN keeps its top payload bits and gets the quiet bit.
@@ -114,14 +103,14 @@ final class HalfRows {
                     .intoMemorySegment(s, (off + i) * 2, NATIVE);
         }
         for (int i = whole; i < n; i++) {
-            s.set(Rows.I16, (off + i) * 2, FloatFormats.floatToBf16(src[i]));
+            s.set(Rows.I16, (off + i) * 2, FloatFormats.floatToBf16(src[pos + i]));
         }
     }
 
-    private static void storeF16(float[] src, int n, MemorySegment s, long off) {
+    private static void storeF16(float[] src, int pos, int n, MemorySegment s, long off) {
         int whole = n - n % LANES;
         for (int i = 0; i < whole; i += LANES) {
-            FloatVector x = FloatVector.fromArray(F, src, i);
+            FloatVector x = FloatVector.fromArray(F, src, pos + i);
             IntVector bits = x.reinterpretAsInts();
             IntVector a = bits.and(0x7FFF_FFFF);
             IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
@@ -140,7 +129,7 @@ final class HalfRows {
             h.or(sign).convertShape(VectorOperators.I2S, H, 0).intoMemorySegment(s, (off + i) * 2, NATIVE);
         }
         for (int i = whole; i < n; i++) {
-            s.set(Rows.I16, (off + i) * 2, FloatFormats.floatToHalf(src[i]));
+            s.set(Rows.I16, (off + i) * 2, FloatFormats.floatToHalf(src[pos + i]));
         }
     }
 }

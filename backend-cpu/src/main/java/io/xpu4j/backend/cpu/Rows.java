@@ -35,13 +35,21 @@ final class Rows {
                 }
             }
             case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[pos + i] = Float.float16ToFloat(s.get(I16, (off + i * stride) * 2));
+                if (stride == 1) {
+                    HalfRows.load(s, t, off, n, dst, pos);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        dst[pos + i] = FloatFormats.halfToFloat(s.get(I16, (off + i * stride) * 2));
+                    }
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[pos + i] = Float.intBitsToFloat(s.get(I16, (off + i * stride) * 2) << 16);
+                if (stride == 1) {
+                    HalfRows.load(s, t, off, n, dst, pos);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        dst[pos + i] = Float.intBitsToFloat(s.get(I16, (off + i * stride) * 2) << 16);
+                    }
                 }
             }
             case F8_E4M3 -> {
@@ -88,13 +96,21 @@ final class Rows {
                 }
             }
             case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    s.set(I16, (off + i * stride) * 2, Float.floatToFloat16(src[pos + i]));
+                if (stride == 1) {
+                    HalfRows.store(src, pos, n, s, t, off);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        s.set(I16, (off + i * stride) * 2, FloatFormats.floatToHalf(src[pos + i]));
+                    }
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    s.set(I16, (off + i * stride) * 2, FloatFormats.floatToBf16(src[pos + i]));
+                if (stride == 1) {
+                    HalfRows.store(src, pos, n, s, t, off);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        s.set(I16, (off + i * stride) * 2, FloatFormats.floatToBf16(src[pos + i]));
+                    }
                 }
             }
             case F8_E4M3 -> {
