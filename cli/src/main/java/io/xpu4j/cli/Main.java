@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         description = "One Java API for AI accelerators: inspect backends, check the setup, run the demo model.",
-        subcommands = {DevicesCommand.class, DoctorCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DevicesCommand.class, DoctorCommand.class, DemoCommand.class, EmbedCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
