@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         scope = ScopeType.INHERIT,
         versionProvider = VersionProvider.class,
         sortOptions = false,
-        description = "One Java API for AI accelerators: inspect backends, check the setup, run the demo model.",
+        description = "One Java API for AI accelerators: embed sentences, inspect backends, check the setup, run the demo model.",
         subcommands = {DevicesCommand.class, DoctorCommand.class, DemoCommand.class, EmbedCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
