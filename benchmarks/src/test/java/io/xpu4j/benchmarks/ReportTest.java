@@ -1,0 +1,140 @@
+package io.xpu4j.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReportTest {
+
+    private static Report fixture() throws Exception {
+        try (InputStream in = ReportTest.class.getResourceAsStream("/jmh-fixture.json")) {
+            return Report.parse(new ObjectMapper().readTree(in));
+        }
+    }
+
+    private static Report.Line line(Report r, Workload w, String label) {
+        return r.lines().stream().filter(l -> l.row().workload() == w && l.row().label().equals(label)).findFirst()
+                .orElseThrow(() -> new AssertionError("no row " + w + " " + label + " in " + r.lines()));
+    }
+
+    @Test
+    void limitsComeFromTheMachineLimitResultsWithTheirThreadCount() throws Exception {
+        Report r = fixture();
+        // throughput mode: JMH already sums the threads; the best iteration did 4.1 ops/ms of FMA_FLOPS_PER_OP flops
+        assertEquals(4100 * (double) MachineLimits.FMA_FLOPS_PER_OP / 1e9, r.peak(), 1e-9);
+        // the median triad iteration is 10 GB/s, the fastest took 0.98 of its time
+        assertEquals(10.0 / 0.98, r.bandwidth(), 1e-9);
+        // no read sweep in the fixture: the triad stands in
+        assertEquals(r.bandwidth(), r.readBandwidth(), 1e-9);
+    }
+
+    @Test
+    void pairsEachXpuCaseWithItsPeerAndLimit() throws Exception {
+        Report r = fixture();
+        assertEquals(5, r.lines().size(), r.lines().toString());
+
+        Report.Row sgemm = line(r, Workload.SGEMM, "n=1000").row();
+        assertEquals("cpu", sgemm.backend());
+        assertEquals(200.0, sgemm.xpu(), 1e-9);
+        assertEquals(100.0, sgemm.peer(), 1e-9);   // 20 ms/op: the unit is converted
+        assertEquals(2.0, sgemm.vsPeer(), 1e-9);
+        assertEquals(2.0, sgemm.vsPeerBest(), 1e-9);
+        assertEquals(200.0 / 0.98, sgemm.xpuBest(), 1e-9);
+        assertEquals(r.peak(), sgemm.limit(), 1e-9);
+        assertEquals((1.03 - 0.98) * 10000 / 10000, sgemm.xpuSpread(), 1e-9);
+        assertEquals(null, line(r, Workload.SGEMM, "n=1000").target());   // the issue sets targets from n=1024
+
+        Report.Row half = line(r, Workload.GEMM_HALF, "BF16 n=1000").row();
+        assertEquals(250.0, half.xpu(), 1e-9);
+        assertEquals(100.0, half.peer(), 1e-9);   // OpenBLAS SGEMM of the same n
+        assertFalse(half.peerNote().isEmpty());
+
+        Report.Row skinny = line(r, Workload.SKINNY, "M=1 K=N=1000").row();
+        assertEquals(10.0, skinny.xpu(), 1e-9);
+        assertEquals(20.0, skinny.peer(), 1e-9);
+        assertEquals(r.bandwidth(), skinny.limit(), 1e-9);   // roofline: bandwidth-bound at M=1
+
+        Report.Line add = line(r, Workload.ADD, "1000000 floats");
+        assertEquals(6.0, add.row().xpu(), 1e-9);
+        assertTrue(Double.isNaN(add.row().peer()));
+        assertFalse(add.met());
+
+        Report.Line dispatch = line(r, Workload.DISPATCH_ADD, "");
+        assertEquals(500.0, dispatch.row().xpu(), 1e-9);
+        assertTrue(dispatch.met());
+    }
+
+    @Test
+    void markdownHasOneTableRowPerCaseAndListsTheMisses() throws Exception {
+        String md = fixture().markdown(List.of("machine: test"));
+        List<String> rows = md.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| op ") && !l.startsWith("| limit ")).toList();
+        assertEquals(3 + 5, rows.size(), md);   // three limits (one not measured), five results
+        assertTrue(md.contains("| read-only sweep (sum), all threads | not measured |"), md);
+        assertTrue(md.contains("| SGEMM F32, square | n=1000 | cpu | 200 GFLOP/s | 100 GFLOP/s | 86.0 GFLOP/s | 2.00× (2.00×) | 233% | 5%, 5% |  |  |"), md);
+        assertTrue(md.contains("- elementwise add 1000000 floats (cpu): target ≥80% limit"), md);
+        assertTrue(md.contains("- machine: test"), md);
+    }
+
+    @Test
+    void svgIsWellFormedXmlWithBarsForEveryFigure() throws Exception {
+        String svg = fixture().svg("test <chart> & more");
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("svg", doc.getDocumentElement().getNodeName());
+        // 3 legend swatches + background, then bars: sgemm 3, half 3, skinny 3, add 2 (no peer)
+        assertEquals(4 + 3 + 3 + 3 + 2, doc.getElementsByTagName("rect").getLength());
+    }
+
+    @Test
+    void mainWritesBothFiles(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("results.json");
+        try (InputStream in = ReportTest.class.getResourceAsStream("/jmh-fixture.json")) {
+            Files.copy(in, json);
+        }
+        // a second file with a faster triad and a read sweep: the limit is the best over both
+        Path faster = dir.resolve("limits-after.json");
+        Files.writeString(faster, "[" + triadResult(20.0) + ", " + readResult(10.0) + "]");
+        Report.main(new String[]{json.toString(), faster.toString(), dir.resolve("out").toString(), "--note", "hello"});
+        String md = Files.readString(dir.resolve("out/performance.md"));
+        assertTrue(md.contains("- hello"), md);
+        assertTrue(md.contains("| STREAM triad, all threads | 40.3 GB/s | 40.3 GB/s | 2 | 0% | 2 times, best shown |"), md);
+        // 2 threads × 256 MiB in 10 ms; the skinny M=1 row is now held to it
+        assertTrue(md.contains("| read-only sweep (sum), all threads | 53.7 GB/s | 53.7 GB/s | 2 | 0% | once |"), md);
+        assertTrue(md.contains("| M=1 K=N=1000 | cpu | 10.0 GB/s | 20.0 GB/s | 53.7 GB/s |"), md);
+        assertTrue(Files.readString(dir.resolve("out/performance.svg")).startsWith("<?xml"));
+    }
+
+    /** A hand-written triad result, 2 threads, every iteration {@code ms} per call. */
+    private static String triadResult(double ms) {
+        return """
+                {"benchmark": "io.xpu4j.benchmarks.MachineLimits.triad", "mode": "avgt", "threads": 2, "params": {},
+                 "primaryMetric": {"score": %s, "scorePercentiles": {"50.0": %s}, "scoreUnit": "ms/op", "rawData": [[%s, %s]]}}
+                """.formatted(ms, ms, ms, ms);
+    }
+
+    private static String readResult(double ms) {
+        return triadResult(ms).replace("MachineLimits.triad", "MachineLimits.read_bw");
+    }
+
+    @Test
+    void rejectsWhatIsNotAJmhResultArray() {
+        JsonNode notArray = new ObjectMapper().createObjectNode();
+        assertThrows(IllegalArgumentException.class, () -> Report.parse(notArray));
+        assertThrows(IllegalArgumentException.class, () -> Measurement.seconds(1, "furlongs", "avgt"));
+    }
+}
