@@ -136,6 +136,13 @@ final class Gemm {
             }
             return;
         }
+        if (n == 1 && m > SKINNY_M && ldc == 1) {
+            // One result column (W·x) is the one-row problem Cᵀ = Bᵀ·Aᵀ: the bandwidth-bound small-M
+            // path streams A once, where the blocked path would pack all of A for a single column.
+            gemm(1, m, k, b, bOffset, bColStride, bRowStride, bType, a, aOffset, aColStride, aRowStride, aType,
+                    c, cOffset, m, accumulate);
+            return;
+        }
         Op op = new Op(m, n, k, a, aOffset, aRowStride, aColStride, at,
                 b, bOffset, bRowStride, bColStride, bt, c, cOffset, ldc, accumulate);
         boolean parallel = (long) m * n * k >= PARALLEL_MIN_FMAS && Parallel.threads() > 1

@@ -170,6 +170,60 @@ class GemmTest {
         }
     }
 
+    /** W·x with a packed result column (ldc = 1) takes the transposed one-row path; A row- or column-major. */
+    @ParameterizedTest(name = "{0}x1x{1} ldc=1, A transposed={2}, accumulate={3}")
+    @MethodSource("oneColumnCases")
+    void oneColumnWithUnitLeadingDimension(int m, int k, boolean aTransposed, boolean accumulate) {
+        java.util.Random rnd = new java.util.Random(31L * m + k);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            java.lang.foreign.MemorySegment a = arena.allocate(4L * m * k);
+            java.lang.foreign.MemorySegment b = arena.allocate(4L * k);
+            java.lang.foreign.MemorySegment c = arena.allocate(4L * m);
+            float[] av = new float[m * k];
+            float[] bv = new float[k];
+            float[] c0 = new float[m];
+            for (int i = 0; i < av.length; i++) {
+                av[i] = (float) rnd.nextGaussian();
+                a.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, av[i]);
+            }
+            for (int i = 0; i < k; i++) {
+                bv[i] = (float) rnd.nextGaussian();
+                b.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, bv[i]);
+            }
+            for (int i = 0; i < m; i++) {
+                c0[i] = (float) rnd.nextGaussian();
+                c.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, c0[i]);
+            }
+            // A element (i, p) lives at i*k + p (row-major) or p*m + i (column-major)
+            long rs = aTransposed ? 1 : k;
+            long cs = aTransposed ? m : 1;
+            Gemm.gemm(m, 1, k, a, 0, rs, cs, DType.F32, b, 0, 1, 1, DType.F32, c, 0, 1, accumulate);
+            for (int i = 0; i < m; i++) {
+                double ref = accumulate ? c0[i] : 0;
+                double mag = accumulate ? Math.abs(c0[i]) : 0;
+                for (int p = 0; p < k; p++) {
+                    double x = av[(int) (i * rs + p * cs)];
+                    ref += x * bv[p];
+                    mag += Math.abs(x * bv[p]);
+                }
+                float got = c.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+                assertTrue(Math.abs(got - ref) <= 1e-5 * mag + 1e-6, "row " + i + ": got " + got + ", want " + ref);
+            }
+        }
+    }
+
+    static Stream<Arguments> oneColumnCases() {
+        List<Arguments> list = new ArrayList<>();
+        for (int[] mk : new int[][] {{33, 17}, {100, 300}, {1000, 1024}, {257, 4097}}) {
+            for (boolean t : new boolean[] {false, true}) {
+                for (boolean acc : new boolean[] {false, true}) {
+                    list.add(Arguments.of(mk[0], mk[1], t, acc));
+                }
+            }
+        }
+        return list.stream();
+    }
+
     // ------------------------------------------------------------------------------ shapes
 
     static Stream<Arguments> shapes() {
@@ -181,6 +235,8 @@ class GemmTest {
                 {2, 1024, 1024}, {3, 384, 385}, {4, 512, 384}, {5, 100, 1000}, {7, 1024, 513},
                 {8, 64, 1024}, {16, 1024, 768}, {17, 33, 1023}, {31, 600, 384}, {32, 1024, 1024},
                 {33, 1024, 384}, {48, 384, 1024}, {40, 65, 70},
+                // one result column with many rows (W·x): served as the transposed one-row problem
+                {33, 1, 17}, {100, 1, 300}, {1000, 1, 1024}, {257, 1, 4097},
         };
         for (int[] x : s) {
             list.add(Arguments.of(x[0], x[1], x[2]));
