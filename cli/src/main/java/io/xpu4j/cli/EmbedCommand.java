@@ -10,6 +10,7 @@ import io.xpu4j.api.Device;
 import io.xpu4j.api.Runtime;
 import io.xpu4j.models.ProgressListener;
 import io.xpu4j.models.embed.Embedder;
+import io.xpu4j.models.embed.FailoverEmbedder;
 import io.xpu4j.models.embed.KnownModel;
 import io.xpu4j.models.embed.Pooling;
 import io.xpu4j.models.embed.Similarity;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -87,25 +89,30 @@ final class EmbedCommand implements Callable<Integer> {
             config = loaded;
         }
         progress(err, "starting the runtime (backend " + config.backend() + ")");
-        try (Runtime rt = Runtime.create(config)) {
-            Device device = rt.device();
-            long t0 = System.nanoTime();
-            try (Embedder embedder = load(rt, err)) {
-                double loadMs = (System.nanoTime() - t0) / 1e6;
-                progress(err, String.format(Locale.ROOT, "loaded in %.0f ms; embedding %d text%s", loadMs, texts.size(),
-                        texts.size() == 1 ? "" : "s"));
-                long t1 = System.nanoTime();
-                float[][] vectors = embedder.embed(texts, batchSize);
-                double embedMs = (System.nanoTime() - t1) / 1e6;
-                double[][] sim = Similarity.matrix(vectors);
-                if (json) {
-                    out.println(toJson(device, rt.selectionNote(), embedder, vectors, sim, embedMs));
-                } else {
-                    printText(out, device, rt.selectionNote(), config, embedder, sim, embedMs);
-                }
-                out.flush();
-                return Main.OK;
+        long t0 = System.nanoTime();
+        // a device lost mid-request (an NPU or GPU falling over) sends the request to the next fallback backend
+        try (FailoverEmbedder embedders = FailoverEmbedder.open(config, rt -> load(rt, err))) {
+            double loadMs = (System.nanoTime() - t0) / 1e6;
+            progress(err, String.format(Locale.ROOT, "loaded in %.0f ms; embedding %d text%s", loadMs, texts.size(),
+                    texts.size() == 1 ? "" : "s"));
+            long t1 = System.nanoTime();
+            float[][] vectors = embedders.embed(texts, batchSize);
+            double embedMs = (System.nanoTime() - t1) / 1e6;
+            Device device = embedders.device();
+            List<String> notes = new ArrayList<>(embedders.failovers());
+            if (!embedders.runtime().selectionNote().isEmpty()) {
+                notes.add(0, embedders.runtime().selectionNote());
             }
+            String note = String.join("; ", notes);
+            Embedder embedder = embedders.embedder();
+            double[][] sim = Similarity.matrix(vectors);
+            if (json) {
+                out.println(toJson(device, note, embedder, vectors, sim, embedMs));
+            } else {
+                printText(out, device, note, config, embedder, sim, embedMs);
+            }
+            out.flush();
+            return Main.OK;
         }
     }
 

@@ -66,6 +66,11 @@ public final class FailoverEmbedder implements AutoCloseable {
         return runtime.device();
     }
 
+    /** The runtime serving requests now (replaced after a failover). */
+    public Runtime runtime() {
+        return runtime;
+    }
+
     /** The embedder on the current device (replaced after a failover). */
     public Embedder embedder() {
         return embedder;
