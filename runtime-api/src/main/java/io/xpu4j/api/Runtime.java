@@ -210,9 +210,15 @@ public final class Runtime implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, d.id() + ": runtime closed while tensors still hold "
                             + s.liveBytes() + " bytes in " + s.liveBlocks() + " block(s)");
                 }
-                d.close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + d.id() + " failed: " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "synchronizing " + d.id() + " failed: " + e.getMessage());
+            } finally {
+                // a device that failed to synchronize (lost, faulted) still owns streams and memory to release
+                try {
+                    d.close();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "closing " + d.id() + " failed: " + e.getMessage());
+                }
             }
         }
     }

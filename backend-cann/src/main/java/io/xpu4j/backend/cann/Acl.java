@@ -39,6 +39,7 @@ final class Acl {
         RUNTIME.put("aclrtCreateStream", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         RUNTIME.put("aclrtDestroyStream", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         RUNTIME.put("aclrtSynchronizeStream", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        RUNTIME.put("aclrtSynchronizeDevice", FunctionDescriptor.of(JAVA_INT));
         RUNTIME.put("aclrtStreamWaitEvent", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         RUNTIME.put("aclrtCreateEvent", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         RUNTIME.put("aclrtRecordEvent", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));

@@ -112,6 +112,8 @@ final class AclErrors {
      * kernel fault ({@code ACL_ERROR_RT_AICORE_EXCEPTION}, reported at the next synchronize)
      * fails the work that caused it and leaves the device usable.
      */
+    static final int ACLNN_ERR_RUNTIME_ERROR = 361001;
+
     static ErrorCode classify(int code, String function) {
         boolean runtimeCall = function != null && function.startsWith("acl") && !function.startsWith("aclnn");
         return switch (code) {
@@ -127,9 +129,15 @@ final class AclErrors {
      * the runtime's own text ({@code aclGetRecentErrMsg}, read by the caller right after the failure).
      */
     static XpuException failure(int code, String function, String device, String recentMessage, String context) {
+        return failure(code, classify(code, function), function, device, recentMessage, context);
+    }
+
+    /** As above, with the classification decided by the caller. */
+    static XpuException failure(int code, ErrorCode as, String function, String device, String recentMessage,
+                                String context) {
         String msg = function + " returned " + code + " " + name(code) + " on " + device
                 + (context == null || context.isEmpty() ? "" : " (" + context + ")");
-        return new XpuException(classify(code, function), msg, "cann", (long) code,
+        return new XpuException(as, msg, "cann", (long) code,
                 recentMessage == null || recentMessage.isBlank() ? null : recentMessage, null);
     }
 }

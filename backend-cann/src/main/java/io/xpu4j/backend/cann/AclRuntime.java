@@ -144,11 +144,26 @@ final class AclRuntime {
         if (rc == 0) {
             return;
         }
-        XpuException e = AclErrors.failure(rc, function, device, acl.recentErrMsg(), context);
+        String recent = acl.recentErrMsg();
+        XpuException e = AclErrors.failure(rc, function, device, recent, context);
+        if (rc == AclErrors.ACLNN_ERR_RUNTIME_ERROR && function.startsWith("aclnn") && deviceGone()) {
+            e = AclErrors.failure(rc, ErrorCode.DEVICE_LOST, function, device, recent,
+                    (context == null ? "" : context + "; ") + "the device no longer answers aclrtSynchronizeDevice");
+        }
         if (e.code() == ErrorCode.DEVICE_LOST) {
             lostReason = e.getMessage();
         }
         throw e;
+    }
+
+    /**
+     * An operator reports only that "a runtime call failed" (361001), whether the cause was a
+     * passing fault or the device going away. The runtime knows which: when it cannot even
+     * synchronize the device, the device is lost.
+     */
+    private boolean deviceGone() {
+        int probe = acl.call("aclrtSynchronizeDevice");
+        return probe != 0 && AclErrors.classify(probe, "aclrtSynchronizeDevice") == ErrorCode.DEVICE_LOST;
     }
 
     // ---- test hooks of the emulator (absent from real CANN) ---------------------------------

@@ -34,6 +34,7 @@ class SignatureTest {
         c("aclError aclrtCreateStream(aclrtStream* stream)");
         c("aclError aclrtDestroyStream(aclrtStream stream)");
         c("aclError aclrtSynchronizeStream(aclrtStream stream)");
+        c("aclError aclrtSynchronizeDevice(void)");
         c("aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event)");
         c("aclError aclrtCreateEvent(aclrtEvent* event)");
         c("aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream)");
