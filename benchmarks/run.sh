@@ -73,7 +73,8 @@ start=$(date +%s)
 # The limits are measured before and after the kernels; the report takes the best of both, so
 # that a neighbour busy during one of them does not lower the bar.
 jmh -rf json -rff "$OUT/limits-before.json" 'MachineLimits'
-jmh -rf json -rff "$OUT/results.json" -e 'MachineLimits' "$@"
+# CudaPeerBench (cuBLAS, device copies) needs an NVIDIA GPU: tools/gpu-verify runs it there
+jmh -rf json -rff "$OUT/results.json" -e 'MachineLimits' -e 'CudaPeerBench' "$@"
 jmh -rf json -rff "$OUT/limits-after.json" 'MachineLimits'
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== JMH took $(( $(date +%s) - start )) s; load average before $LOAD_BEFORE, after $LOAD_AFTER"

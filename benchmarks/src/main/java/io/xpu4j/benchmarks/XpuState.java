@@ -1,5 +1,6 @@
 package io.xpu4j.benchmarks;
 
+import io.xpu4j.api.BackendStatus;
 import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.Ops;
@@ -13,7 +14,9 @@ import java.util.List;
 
 /**
  * What every xpu4j benchmark state shares: the backend parameter and a runtime on it. Fallbacks
- * are switched off, so a figure labelled {@code cuda} can never be the CPU in disguise.
+ * are switched off, so a figure labelled {@code cuda} can never be the CPU in disguise. Any
+ * backend id works ({@code -p backend=cuda}); one that cannot run here fails the setup with the
+ * probe's reason.
  */
 @State(Scope.Benchmark)
 public abstract class XpuState {
@@ -24,6 +27,16 @@ public abstract class XpuState {
     protected Ops ops;
 
     protected void open() {
+        // a clear setup failure (JMH reports it and goes on) instead of a runtime error deep in a fork
+        Runtime.backends().stream().filter(st -> st.id().equals(backend)).findFirst().ifPresentOrElse(st -> {
+            if (!st.availability().available()) {
+                throw new IllegalStateException("backend '" + backend + "' is not available on this machine: "
+                        + st.availability().reason() + " (the default set runs -p backend=cpu)");
+            }
+        }, () -> {
+            throw new IllegalArgumentException("no backend '" + backend + "'; known: "
+                    + Runtime.backends().stream().map(BackendStatus::id).toList());
+        });
         runtime = Runtime.create(Config.builder().backend(backend).fallbackBackends(List.of())
                 .opFallback(Config.OpFallback.ERROR).build());
         ops = runtime.ops();
