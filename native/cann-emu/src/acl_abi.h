@@ -16,6 +16,7 @@ typedef int aclError;
 typedef int32_t aclnnStatus;
 typedef void *aclrtStream;
 typedef void *aclrtEvent;
+typedef void *aclrtContext;
 typedef int aclDataType;
 typedef int aclFormat;
 typedef int aclrtMemcpyKind;
@@ -93,6 +94,18 @@ typedef struct {
 #define ACL_BF16 27
 #define ACL_FLOAT8_E5M2 35
 #define ACL_FLOAT8_E4M3FN 36
+#define ACL_STRING 13
+#define ACL_COMPLEX64 16
+#define ACL_COMPLEX128 17
+#define ACL_INT4 29
+#define ACL_UINT1 30
+#define ACL_COMPLEX32 33
+#define ACL_HIFLOAT8 34
+#define ACL_FLOAT8_E8M0 37
+#define ACL_FLOAT6_E3M2 38
+#define ACL_FLOAT6_E2M3 39
+#define ACL_FLOAT4_E2M1 40
+#define ACL_FLOAT4_E1M2 41
 
 /* aclrtMemcpyKind */
 #define ACL_MEMCPY_HOST_TO_HOST 0
@@ -113,8 +126,16 @@ typedef struct {
 #define ACL_STREAM_STATUS_NOT_READY 1
 #define ACL_HOST 1
 
+/* aclrtSetStreamFailureMode */
+#define ACL_CONTINUE_ON_FAILURE 0
+#define ACL_STOP_ON_FAILURE 1
+/* event flags */
+#define ACL_EVENT_SYNC 0x1u
+#define ACL_EVENT_TIME_LINE 0x8u
+
 /* ---- libascendcl.so ---- */
 ACL_API aclError aclInit(const char *configPath);
+ACL_API size_t aclDataTypeSize(aclDataType dataType);
 ACL_API aclError aclFinalize(void);
 ACL_API aclError aclFinalizeReference(uint64_t *refCount);
 ACL_API aclError aclrtGetVersion(int32_t *major, int32_t *minor, int32_t *patch);
@@ -126,15 +147,23 @@ ACL_API aclError aclrtGetLastError(aclrtLastErrLevel level);
 ACL_API aclError aclGetDeviceCapability(uint32_t deviceId, aclDeviceInfo info, int64_t *value);
 ACL_API aclError aclrtSetDevice(int32_t deviceId);
 ACL_API aclError aclrtResetDevice(int32_t deviceId);
+ACL_API aclError aclrtResetDeviceForce(int32_t deviceId);
 ACL_API aclError aclrtGetDevice(int32_t *deviceId);
 ACL_API aclError aclrtGetDeviceCount(uint32_t *count);
 ACL_API aclError aclrtSynchronizeDevice(void);
+ACL_API aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout);
+ACL_API aclError aclrtCreateContext(aclrtContext *context, int32_t deviceId);
+ACL_API aclError aclrtDestroyContext(aclrtContext context);
+ACL_API aclError aclrtSetCurrentContext(aclrtContext context);
+ACL_API aclError aclrtGetCurrentContext(aclrtContext *context);
 ACL_API aclError aclrtGetRunMode(aclrtRunMode *mode);
 ACL_API aclError aclrtGetDeviceInfo(uint32_t deviceId, aclrtDevAttr attr, int64_t *value);
 ACL_API aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t *free, size_t *total);
 ACL_API aclError aclrtCreateStream(aclrtStream *stream);
 ACL_API aclError aclrtCreateStreamWithConfig(aclrtStream *stream, uint32_t priority, uint32_t flag);
 ACL_API aclError aclrtDestroyStream(aclrtStream stream);
+ACL_API aclError aclrtDestroyStreamForce(aclrtStream stream);
+ACL_API aclError aclrtSetStreamFailureMode(aclrtStream stream, uint64_t mode);
 ACL_API aclError aclrtSynchronizeStream(aclrtStream stream);
 ACL_API aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout);
 ACL_API aclError aclrtStreamQuery(aclrtStream stream, aclrtStreamStatus *status);
@@ -142,6 +171,8 @@ ACL_API aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event);
 ACL_API aclError aclrtLaunchHostFunc(aclrtStream stream, aclrtHostFunc fn, void *args);
 ACL_API aclError aclrtCreateEvent(aclrtEvent *event);
 ACL_API aclError aclrtCreateEventWithFlag(aclrtEvent *event, uint32_t flag);
+ACL_API aclError aclrtCreateEventExWithFlag(aclrtEvent *event, uint32_t flag);
+ACL_API aclError aclrtResetEvent(aclrtEvent event, aclrtStream stream);
 ACL_API aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream);
 ACL_API aclError aclrtSynchronizeEvent(aclrtEvent event);
 ACL_API aclError aclrtQueryEvent(aclrtEvent event, aclrtEventStatus *status);
@@ -152,6 +183,7 @@ ACL_API aclError aclrtMalloc(void **devPtr, size_t size, aclrtMemMallocPolicy po
 ACL_API aclError aclrtMallocAlign32(void **devPtr, size_t size, aclrtMemMallocPolicy policy);
 ACL_API aclError aclrtMallocCached(void **devPtr, size_t size, aclrtMemMallocPolicy policy);
 ACL_API aclError aclrtFree(void *devPtr);
+ACL_API aclError aclrtFreeWithDevSync(void *devPtr);
 ACL_API aclError aclrtMallocHost(void **hostPtr, size_t size);
 ACL_API aclError aclrtFreeHost(void *hostPtr);
 ACL_API aclError aclrtMemcpy(void *dst, size_t destMax, const void *src, size_t count, aclrtMemcpyKind kind);

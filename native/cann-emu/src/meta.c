@@ -30,7 +30,8 @@ ACL_API aclTensor *aclCreateTensor(const int64_t *viewDims, uint64_t viewDimsNum
                                    const int64_t *stride, int64_t offset, aclFormat format,
                                    const int64_t *storageDims, uint64_t storageDimsNum, void *tensorData) {
     if ((viewDims == NULL && viewDimsNum != 0) || (storageDims == NULL && storageDimsNum != 0)) return NULL;
-    if (viewDimsNum > 64 || storageDimsNum > 64) return NULL;
+    /* no rank limit here (phase 1 checks it); only counts whose arrays cannot be allocated fail */
+    if (viewDimsNum > SIZE_MAX / 2 / sizeof(int64_t) || storageDimsNum > SIZE_MAX / 2 / sizeof(int64_t)) return NULL;
     aclTensor *t = calloc(1, sizeof *t);
     if (t == NULL) return NULL;
     t->magic = EMU_TENSOR_MAGIC;
@@ -62,21 +63,17 @@ ACL_API aclTensor *aclCreateTensor(const int64_t *viewDims, uint64_t viewDimsNum
     return t;
 }
 
-static const unsigned k_scalar_sizes[] = {
-    [ACL_FLOAT] = 4, [ACL_FLOAT16] = 2, [ACL_INT8] = 1,  [ACL_INT32] = 4,  [ACL_UINT8] = 1,
-    [ACL_INT16] = 2, [ACL_UINT16] = 2,  [ACL_UINT32] = 4, [ACL_INT64] = 8, [ACL_UINT64] = 8,
-    [ACL_DOUBLE] = 8, [ACL_BOOL] = 1,   [ACL_BF16] = 2,
-};
-
+/* The value is copied (the caller's variable may go away). Every dtype with a whole-byte element
+ * of at most 16 bytes is stored; which dtypes an op accepts is checked in its phase 1. */
 ACL_API aclScalar *aclCreateScalar(void *value, aclDataType dataType) {
     if (value == NULL) return NULL;
-    if (dataType < 0 || dataType >= (int)(sizeof k_scalar_sizes / sizeof *k_scalar_sizes) || k_scalar_sizes[dataType] == 0)
-        return NULL;
+    size_t size = aclDataTypeSize(dataType);
+    if (size == 0 || size > sizeof ((aclScalar *)0)->bytes) return NULL;
     aclScalar *s = calloc(1, sizeof *s);
     if (s == NULL) return NULL;
     s->magic = EMU_SCALAR_MAGIC;
     s->dtype = dataType;
-    memcpy(s->bytes, value, k_scalar_sizes[dataType]);
+    memcpy(s->bytes, value, size);
     return s;
 }
 

@@ -162,6 +162,9 @@ int p1_expand_to(const aclOpExecutor *e, int slot, int out_slot) {
 int p1_scalar(const aclOpExecutor *e, const char *name, const aclScalar *s, emu_scalar *out) {
     if (s == NULL) return p1_fail(ACLNN_ERR_PARAM_NULLPTR, "%s: %s is null", e->op, name);
     if (s->magic != EMU_SCALAR_MAGIC) return p1_fail(ACLNN_ERR_PARAM_INVALID, "%s: %s is not a live aclScalar", e->op, name);
+    if (dt_size(s->dtype) == 0)
+        return p1_fail(ACLNN_ERR_PARAM_INVALID, "%s: %s has dtype %d, which no emulated operator accepts for a scalar",
+                       e->op, name, s->dtype);
     out->dtype = s->dtype;
     if (dt_is_floating(s->dtype)) {
         out->f = dt_load_f(s->dtype, (const char *)s->bytes);

@@ -217,6 +217,14 @@ static aclError release(const char *fn, void *ptr, int want_host) {
 
 ACL_API aclError aclrtFree(void *devPtr) { return release("aclrtFree", devPtr, 0); }
 
+/* Waits for the current device's streams before freeing; the memory is released even when that
+ * wait reports an earlier stream failure (which is then returned). */
+ACL_API aclError aclrtFreeWithDevSync(void *devPtr) {
+    int sync_rc = rt_current_device() >= 0 ? aclrtSynchronizeDevice() : ACL_SUCCESS;
+    int rc = release("aclrtFreeWithDevSync", devPtr, 0);
+    return rc ? rc : sync_rc;
+}
+
 ACL_API aclError aclrtFreeHost(void *hostPtr) { return release("aclrtFreeHost", hostPtr, 1); }
 
 ACL_API aclError aclrtMallocHost(void **hostPtr, size_t size) {

@@ -21,8 +21,21 @@ static long long g_lost_after;
 static long long g_call_count;
 static int g_lost;
 
+/* A context selects a device for the calling thread. Each device has one default context
+ * (static, never destroyed); aclrtCreateContext adds explicit ones. Streams and memory belong
+ * to the device, not to the context. */
+#define CTX_MAGIC 0x43545854u
+typedef struct emu_context {
+    uint32_t magic;
+    int device;
+    struct emu_context *next;
+} emu_context;
+static emu_context g_default_ctx[EMU_MAX_DEVICES];
+static emu_context *g_contexts; /* explicit contexts; guarded by g_rt_lock */
+
 static __thread int t_device = -1;
 static __thread unsigned t_device_gen;
+static __thread emu_context *t_ctx;
 static __thread int t_last_error;
 static __thread int t_has_msg;
 static __thread char t_msg[1024];
@@ -155,6 +168,13 @@ static void teardown(void) {
     exec_reset_all();
     pthread_mutex_lock(&g_rt_lock);
     g_generation++;
+    memset(g_default_ctx, 0, sizeof g_default_ctx);
+    while (g_contexts) {
+        emu_context *n = g_contexts->next;
+        g_contexts->magic = 0;
+        free(g_contexts);
+        g_contexts = n;
+    }
     pthread_mutex_unlock(&g_rt_lock);
 }
 
@@ -182,6 +202,21 @@ ACL_API aclError aclFinalizeReference(uint64_t *refCount) {
     if (refCount) *refCount = (uint64_t)left;
     if (left == 0) teardown();
     return ACL_SUCCESS;
+}
+
+/* Bytes per element; 0 for types without a whole-byte element (STRING, sub-byte packed types,
+ * the 6-bit floats whose packing is not confirmed) and for values that name no type. */
+ACL_API size_t aclDataTypeSize(aclDataType dataType) {
+    switch (dataType) {
+    case ACL_INT8: case ACL_UINT8: case ACL_BOOL: case ACL_HIFLOAT8: case ACL_FLOAT8_E5M2: case ACL_FLOAT8_E4M3FN:
+    case ACL_FLOAT8_E8M0:
+        return 1;
+    case ACL_FLOAT16: case ACL_BF16: case ACL_INT16: case ACL_UINT16: return 2;
+    case ACL_FLOAT: case ACL_INT32: case ACL_UINT32: case ACL_COMPLEX32: return 4;
+    case ACL_INT64: case ACL_UINT64: case ACL_DOUBLE: case ACL_COMPLEX64: return 8;
+    case ACL_COMPLEX128: return 16;
+    default: return 0;
+    }
 }
 
 ACL_API aclError aclrtGetVersion(int32_t *major, int32_t *minor, int32_t *patch) {
@@ -235,6 +270,9 @@ ACL_API aclError aclrtSetDevice(int32_t deviceId) {
     pthread_mutex_lock(&g_rt_lock);
     t_device = deviceId;
     t_device_gen = g_generation;
+    g_default_ctx[deviceId].magic = CTX_MAGIC;
+    g_default_ctx[deviceId].device = deviceId;
+    t_ctx = &g_default_ctx[deviceId];
     pthread_mutex_unlock(&g_rt_lock);
     return ACL_SUCCESS;
 }
@@ -249,8 +287,113 @@ ACL_API aclError aclrtResetDevice(int32_t deviceId) {
     /* waits for and releases the device's default stream; explicit streams stay valid */
     streams_shutdown_device(deviceId);
     pthread_mutex_lock(&g_rt_lock);
-    if (t_device == deviceId) t_device = -1;
+    g_default_ctx[deviceId].magic = 0; /* its default context is gone until the next aclrtSetDevice */
+    if (t_device == deviceId) {
+        t_device = -1;
+        t_ctx = NULL;
+    }
     pthread_mutex_unlock(&g_rt_lock);
+    return ACL_SUCCESS;
+}
+
+/* SetDevice is not reference counted here, so the forced reset is the same as the plain one. */
+ACL_API aclError aclrtResetDeviceForce(int32_t deviceId) { return aclrtResetDevice(deviceId); }
+
+/* Caller holds g_rt_lock. */
+static int context_live_locked(const emu_context *c) {
+    if (c >= g_default_ctx && c < g_default_ctx + g_cfg.devices) return c->magic == CTX_MAGIC;
+    for (emu_context *it = g_contexts; it; it = it->next)
+        if (it == c) return 1;
+    return 0;
+}
+
+ACL_API aclError aclrtCreateContext(aclrtContext *context, int32_t deviceId) {
+    const char *fn = "aclrtCreateContext";
+    int rc = rt_enter(fn);
+    if (rc) return rc;
+    if (context == NULL) return rt_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: context is null", fn);
+    if ((rc = check_device_id(fn, deviceId))) return rc;
+    emu_context *c = calloc(1, sizeof *c);
+    if (c == NULL) return rt_fail(ACL_ERROR_BAD_ALLOC, "%s: out of host memory", fn);
+    c->magic = CTX_MAGIC;
+    c->device = deviceId;
+    pthread_mutex_lock(&g_rt_lock);
+    c->next = g_contexts;
+    g_contexts = c;
+    /* the new context becomes the calling thread's current one */
+    t_ctx = c;
+    t_device = deviceId;
+    t_device_gen = g_generation;
+    pthread_mutex_unlock(&g_rt_lock);
+    *context = c;
+    return ACL_SUCCESS;
+}
+
+ACL_API aclError aclrtDestroyContext(aclrtContext context) {
+    const char *fn = "aclrtDestroyContext";
+    if (!rt_is_initialized()) return rt_fail(ACL_ERROR_UNINITIALIZE, "%s: aclInit has not been called", fn);
+    if (context == NULL) return rt_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: context is null", fn);
+    emu_context *c = context;
+    pthread_mutex_lock(&g_rt_lock);
+    if (c >= g_default_ctx && c < g_default_ctx + EMU_MAX_DEVICES) {
+        pthread_mutex_unlock(&g_rt_lock);
+        return rt_fail(ACL_ERROR_RT_PARAM_INVALID,
+                       "%s: %p is the default context of device %d, which only aclrtResetDevice releases", fn, context,
+                       (int)(c - g_default_ctx));
+    }
+    int found = 0;
+    for (emu_context **pp = &g_contexts; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            found = 1;
+            break;
+        }
+    if (found && t_ctx == c) { /* other threads that made it current find it gone at their next use */
+        t_ctx = NULL;
+        t_device = -1;
+    }
+    pthread_mutex_unlock(&g_rt_lock);
+    if (!found)
+        return rt_fail(ACL_ERROR_RT_INVALID_HANDLE, "%s: context %p is not a live context (destroyed or never created)",
+                       fn, context);
+    c->magic = 0;
+    free(c);
+    return ACL_SUCCESS;
+}
+
+ACL_API aclError aclrtSetCurrentContext(aclrtContext context) {
+    const char *fn = "aclrtSetCurrentContext";
+    int rc = rt_enter(fn);
+    if (rc) return rc;
+    if (context == NULL) return rt_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: context is null", fn);
+    emu_context *c = context;
+    pthread_mutex_lock(&g_rt_lock);
+    int live = context_live_locked(c);
+    if (live) {
+        t_ctx = c;
+        t_device = c->device;
+        t_device_gen = g_generation;
+    }
+    pthread_mutex_unlock(&g_rt_lock);
+    if (!live)
+        return rt_fail(ACL_ERROR_RT_INVALID_HANDLE,
+                       "%s: context %p is not a live context (destroyed, its device reset, or never created)", fn, context);
+    return ACL_SUCCESS;
+}
+
+ACL_API aclError aclrtGetCurrentContext(aclrtContext *context) {
+    const char *fn = "aclrtGetCurrentContext";
+    int rc = rt_enter(fn);
+    if (rc) return rc;
+    if (context == NULL) return rt_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: context is null", fn);
+    pthread_mutex_lock(&g_rt_lock);
+    emu_context *c = (t_device_gen == g_generation && t_device >= 0) ? t_ctx : NULL;
+    if (c != NULL && !context_live_locked(c)) c = NULL;
+    pthread_mutex_unlock(&g_rt_lock);
+    if (c == NULL)
+        return rt_fail(ACL_ERROR_RT_CONTEXT_NULL,
+                       "%s: this thread has no current context; call aclrtSetDevice or aclrtCreateContext first", fn);
+    *context = c;
     return ACL_SUCCESS;
 }
 

@@ -13,8 +13,9 @@
 #define STREAM_MAGIC 0x5354524du
 #define EVENT_MAGIC 0x45564e54u
 
-#define TASK_WORK 0   /* skipped while the stream holds an unreported error */
-#define TASK_ALWAYS 1 /* event records, waits and host callbacks always run */
+#define TASK_WORK 0   /* kernels and copies: skipped after a failure in ACL_STOP_ON_FAILURE mode */
+#define TASK_ALWAYS 1 /* event waits and host callbacks run whatever the failure mode */
+#define TASK_RECORD 2 /* event records/resets: run even on a force-destroyed stream, so no waiter hangs */
 
 typedef struct emu_task {
     struct emu_task *next;
@@ -34,6 +35,8 @@ typedef struct emu_stream {
     emu_task *head, *tail;
     uint64_t enqueued, done;
     int stop;
+    int discard;         /* aclrtDestroyStreamForce: drop queued work instead of running it */
+    int stop_on_failure; /* aclrtSetStreamFailureMode; the default is ACL_CONTINUE_ON_FAILURE */
     int err;
     char errmsg[768];
     struct emu_stream *next_all;
@@ -43,6 +46,7 @@ typedef struct emu_event {
     uint32_t magic;
     uint32_t flags;
     uint64_t recorded, completed;
+    uint64_t reset_seq; /* records up to this sequence were undone by aclrtResetEvent */
     int64_t stamp_ns;
     int refs;
     int destroyed;
@@ -70,10 +74,11 @@ static void *worker(void *p) {
         emu_task *t = s->head;
         s->head = t->next;
         if (s->head == NULL) s->tail = NULL;
-        int skip = t->kind == TASK_WORK && s->err != 0;
+        int skip = (t->kind == TASK_WORK && s->err != 0 && s->stop_on_failure) ||
+                   (s->discard && t->kind != TASK_RECORD);
         pthread_mutex_unlock(&s->mu);
 
-        long long delay = rt_delay_us();
+        long long delay = skip ? 0 : rt_delay_us();
         if (delay > 0) usleep((useconds_t)delay);
         char msg[768];
         msg[0] = '\0';
@@ -110,9 +115,10 @@ static emu_stream *stream_new(int dev, int is_default) {
 }
 
 /* Waits for queued work, stops the worker and frees the stream (not registered any more). */
-static void stream_free(emu_stream *s) {
+static void stream_free(emu_stream *s, int discard) {
     pthread_mutex_lock(&s->mu);
     s->stop = 1;
+    s->discard = discard;
     pthread_cond_signal(&s->cv_work);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
@@ -230,7 +236,7 @@ void streams_shutdown_device(int dev) {
             }
     }
     pthread_mutex_unlock(&g_rt_lock);
-    if (s) stream_free(s);
+    if (s) stream_free(s, 0);
 }
 
 void streams_shutdown_all(void) {
@@ -241,7 +247,7 @@ void streams_shutdown_all(void) {
     pthread_mutex_unlock(&g_rt_lock);
     while (all) {
         emu_stream *n = all->next_all;
-        stream_free(all);
+        stream_free(all, 0);
         all = n;
     }
 }
@@ -279,8 +285,7 @@ ACL_API aclError aclrtCreateStream(aclrtStream *stream) {
     return ACL_SUCCESS;
 }
 
-ACL_API aclError aclrtDestroyStream(aclrtStream stream) {
-    const char *fn = "aclrtDestroyStream";
+static aclError destroy_stream(const char *fn, aclrtStream stream, int force) {
     if (!rt_is_initialized()) return rt_fail(ACL_ERROR_UNINITIALIZE, "%s: aclInit has not been called", fn);
     if (stream == NULL) return rt_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: stream is null (the default stream cannot be destroyed)", fn);
     pthread_mutex_lock(&g_rt_lock);
@@ -294,7 +299,32 @@ ACL_API aclError aclrtDestroyStream(aclrtStream stream) {
         }
     pthread_mutex_unlock(&g_rt_lock);
     if (!found) return rt_fail(ACL_ERROR_RT_INVALID_HANDLE, "%s: stream %p is not a live stream", fn, stream);
-    stream_free(s); /* drains queued work first */
+    stream_free(s, force); /* drains queued work first, or drops it when forced */
+    return ACL_SUCCESS;
+}
+
+ACL_API aclError aclrtDestroyStream(aclrtStream stream) { return destroy_stream("aclrtDestroyStream", stream, 0); }
+
+/* Queued kernels, copies, waits and host callbacks that have not started are dropped; a task
+ * already running finishes; queued event records still complete so nothing waits forever. */
+ACL_API aclError aclrtDestroyStreamForce(aclrtStream stream) {
+    return destroy_stream("aclrtDestroyStreamForce", stream, 1);
+}
+
+ACL_API aclError aclrtSetStreamFailureMode(aclrtStream stream, uint64_t mode) {
+    const char *fn = "aclrtSetStreamFailureMode";
+    int rc = rt_enter(fn);
+    if (rc) return rc;
+    if (mode != ACL_CONTINUE_ON_FAILURE && mode != ACL_STOP_ON_FAILURE)
+        return rt_fail(ACL_ERROR_RT_PARAM_INVALID,
+                       "%s: mode %llu is neither ACL_CONTINUE_ON_FAILURE (0) nor ACL_STOP_ON_FAILURE (1)", fn,
+                       (unsigned long long)mode);
+    void *sv;
+    if ((rc = stream_resolve(stream, &sv, fn))) return rc;
+    emu_stream *s = sv;
+    pthread_mutex_lock(&s->mu);
+    s->stop_on_failure = mode == ACL_STOP_ON_FAILURE;
+    pthread_mutex_unlock(&s->mu);
     return ACL_SUCCESS;
 }
 
@@ -317,8 +347,7 @@ ACL_API aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t t
     return stream_sync(s, timeout, fn);
 }
 
-ACL_API aclError aclrtSynchronizeDevice(void) {
-    const char *fn = "aclrtSynchronizeDevice";
+static aclError sync_device(const char *fn, long timeout_ms) {
     int dev = -1;
     int rc = rt_enter_dev(fn, &dev);
     if (rc) return rc;
@@ -335,11 +364,23 @@ ACL_API aclError aclrtSynchronizeDevice(void) {
     if (list == NULL) return rt_fail(ACL_ERROR_BAD_ALLOC, "%s: out of host memory", fn);
     int first = ACL_SUCCESS;
     for (size_t i = 0; i < k; i++) {
-        int r = stream_sync(list[i], -1, fn);
+        int r = stream_sync(list[i], timeout_ms, fn); /* the timeout applies per stream */
         if (r && !first) first = r;
     }
     free(list);
     return first;
+}
+
+ACL_API aclError aclrtSynchronizeDevice(void) { return sync_device("aclrtSynchronizeDevice", -1); }
+
+ACL_API aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout) {
+    const char *fn = "aclrtSynchronizeDeviceWithTimeout";
+    if (timeout < -1) {
+        int rc = rt_enter(fn);
+        if (rc) return rc;
+        return rt_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: timeout %d must be -1 (forever) or >= 0", fn, timeout);
+    }
+    return sync_device(fn, timeout);
 }
 
 ACL_API aclError aclrtStreamQuery(aclrtStream stream, aclrtStreamStatus *status) {
@@ -425,6 +466,11 @@ ACL_API aclError aclrtCreateEventWithFlag(aclrtEvent *event, uint32_t flag) {
     return ACL_SUCCESS;
 }
 
+/* Events are reusable (can be recorded again) here anyway, so the Ex variant is the same. */
+ACL_API aclError aclrtCreateEventExWithFlag(aclrtEvent *event, uint32_t flag) {
+    return aclrtCreateEventWithFlag(event, flag);
+}
+
 ACL_API aclError aclrtCreateEvent(aclrtEvent *event) {
     int rc = aclrtCreateEventWithFlag(event, 0x1);
     if (rc) return rc;
@@ -476,12 +522,13 @@ static int enqueue_event_task(const char *fn, void *s, emu_event *e, int record)
     t->e = e;
     t->seq = e->recorded;
     e->refs++;
+    int unrecorded = t->seq <= e->reset_seq;
     pthread_mutex_unlock(&g_ev_lock);
-    if (!record && t->seq == 0) { /* waiting on a never-recorded event is a no-op */
+    if (!record && unrecorded) { /* waiting on a never-recorded (or reset) event is a no-op */
         release_event_task(t);
         return ACL_SUCCESS;
     }
-    return enqueue_kind(s, TASK_ALWAYS, record ? run_record : run_wait, release_event_task, t);
+    return enqueue_kind(s, record ? TASK_RECORD : TASK_ALWAYS, record ? run_record : run_wait, release_event_task, t);
 }
 
 ACL_API aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
@@ -502,6 +549,36 @@ ACL_API aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
     void *s;
     if ((rc = stream_resolve(stream, &s, fn))) return rc;
     return enqueue_event_task(fn, s, event, 0);
+}
+
+static int run_reset(void *arg, char *msg, size_t cap) {
+    (void)msg;
+    (void)cap;
+    event_task *t = arg;
+    pthread_mutex_lock(&g_ev_lock);
+    if (t->seq > t->e->reset_seq) t->e->reset_seq = t->seq;
+    pthread_mutex_unlock(&g_ev_lock);
+    return 0;
+}
+
+/* Stream-ordered: when the stream reaches it, every record issued before this call is undone,
+ * so the event counts as not recorded (waits on it pass, elapsed time needs a new record). */
+ACL_API aclError aclrtResetEvent(aclrtEvent event, aclrtStream stream) {
+    const char *fn = "aclrtResetEvent";
+    int rc = rt_enter(fn);
+    if (rc) return rc;
+    if ((rc = check_event(fn, event))) return rc;
+    void *s;
+    if ((rc = stream_resolve(stream, &s, fn))) return rc;
+    event_task *t = malloc(sizeof *t);
+    if (t == NULL) return rt_fail(ACL_ERROR_BAD_ALLOC, "%s: out of host memory", fn);
+    emu_event *e = event;
+    pthread_mutex_lock(&g_ev_lock);
+    t->e = e;
+    t->seq = e->recorded;
+    e->refs++;
+    pthread_mutex_unlock(&g_ev_lock);
+    return enqueue_kind(s, TASK_RECORD, run_reset, release_event_task, t);
 }
 
 ACL_API aclError aclrtSynchronizeEvent(aclrtEvent event) {
@@ -554,7 +631,7 @@ ACL_API aclError aclrtEventElapsedTime(float *ms, aclrtEvent startEvent, aclrtEv
     if ((rc = check_event(fn, startEvent)) || (rc = check_event(fn, endEvent))) return rc;
     emu_event *a = startEvent, *b = endEvent;
     pthread_mutex_lock(&g_ev_lock);
-    int unrecorded = a->recorded == 0 || b->recorded == 0;
+    int unrecorded = a->recorded <= a->reset_seq || b->recorded <= b->reset_seq;
     int pending = a->completed < a->recorded || b->completed < b->recorded;
     int64_t d = b->stamp_ns - a->stamp_ns;
     pthread_mutex_unlock(&g_ev_lock);
