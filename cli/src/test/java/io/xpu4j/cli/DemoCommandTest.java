@@ -88,7 +88,8 @@ class DemoCommandTest {
         CliRun r = demo(Map.of(), "--backend", "cuda");
         assertEquals(2, r.exitCode(), r::toString);
         assertTrue(r.err().contains("xpu4j: error: [BACKEND_UNAVAILABLE] backend 'cuda' cannot run here"), r::toString);
-        assertTrue(r.err().contains("not on the classpath"), r::toString);
+        // the probe's own reason follows, whatever it is on this machine (no driver, no device, ...)
+        assertTrue(r.err().matches("(?s).*cuda unavailable: \\S.*"), r::toString);
     }
 
     @Test

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,9 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmbedCommandTest {
     private static final String[] SENTENCES = {"The weather is lovely today.", "It's so sunny outside!",
             "He drove to the stadium."};
-    private static String oldDir;
-    private static String oldCache;
-
     @TempDir
     static Path cache;
 
@@ -34,27 +30,12 @@ class EmbedCommandTest {
 
     @BeforeAll
     static void modelFiles() {
-        oldDir = System.getProperty("xpu4j.models.dir");
-        oldCache = System.getProperty("xpu4j.models.cache");
-        Path built = Path.of("..", "models", "target", "model-files").toAbsolutePath().normalize();
-        if (Files.isRegularFile(built.resolve("all-minilm-l6-v2.onnx"))) {
-            System.setProperty("xpu4j.models.dir", built.toString());
-        }
-        System.setProperty("xpu4j.models.cache", cache.toString());
+        TestModelFiles.use(cache);
     }
 
     @AfterAll
     static void restore() {
-        restore("xpu4j.models.dir", oldDir);
-        restore("xpu4j.models.cache", oldCache);
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) {
-            System.clearProperty(key);
-        } else {
-            System.setProperty(key, value);
-        }
+        TestModelFiles.restore();
     }
 
     private CliRun embed(String... args) {
@@ -64,7 +45,7 @@ class EmbedCommandTest {
         return CliRun.run(dir, all);
     }
 
-    private static double cell(String out, int row, int col) {
+    static double cell(String out, int row, int col) {
         Matcher m = Pattern.compile("(?m)^ *\\[" + row + "\\]((?: +-?[0-9.]+)+)$").matcher(out);
         assertTrue(m.find(), out);
         return Double.parseDouble(m.group(1).trim().split(" +")[col - 1]);
