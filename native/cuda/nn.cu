@@ -99,8 +99,9 @@ extern "C" __global__ void xpu_attention(const void* q, const void* k, const voi
                     s += load_f(mask, b * ms0 + h * ms1 + i * ms2 + j * ms3, dt);
                 }
             }
-            float tileMax = block_max_f(s, red);
-            float newMax = fmaxf(m, tileMax);
+            // NaN-propagating: a NaN score must poison the row (as on the CPU), not read as "masked"
+            float tileMax = block_max_nan_f(s, red);
+            float newMax = nan_max(m, tileMax);
             if (newMax == NEG_INF) {
                 continue; // every key so far masked: nothing to add (uniform across the block)
             }
@@ -124,7 +125,7 @@ extern "C" __global__ void xpu_attention(const void* q, const void* k, const voi
             __syncthreads();
         }
         for (i64 d = t; d < Dv; d += blockDim.x) {
-            float y = l > 0.0 ? (float) (acc[d] / l) : 0.0f;
+            float y = (l > 0.0 || l != l) ? (float) (acc[d] / l) : 0.0f; // l = 0: every key masked
             store_f(out, row * Dv + d, dt, y, false);
         }
         __syncthreads();

@@ -322,4 +322,20 @@ __device__ __forceinline__ float block_max_f(float v, float* sh) {
     return r;
 }
 
+// Maximum over the block where any NaN makes the result NaN.
+__device__ __forceinline__ float block_max_nan_f(float v, float* sh) {
+    unsigned t = threadIdx.x;
+    sh[t] = v;
+    __syncthreads();
+    for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (t < s) {
+            sh[t] = nan_max(sh[t], sh[t + s]);
+        }
+        __syncthreads();
+    }
+    float r = sh[0];
+    __syncthreads();
+    return r;
+}
+
 #endif

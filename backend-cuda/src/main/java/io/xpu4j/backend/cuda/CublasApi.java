@@ -34,6 +34,7 @@ final class CublasApi {
     static final int CUBLAS_COMPUTE_32F_FAST_TF32 = 77;
     static final int CUBLAS_GEMM_DEFAULT = -1;
     static final int CUBLAS_DEFAULT_MATH = 0;
+    static final int CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION = 16;
 
     static final NativeFunction CREATE = fn("cublasCreate_v2", ADDRESS);
     static final NativeFunction DESTROY = fn("cublasDestroy_v2", ADDRESS);

@@ -11,6 +11,8 @@ import io.xpu4j.api.spi.MemoryBlock;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -47,7 +49,11 @@ final class CudaDevice implements Device {
     final KernelModules modules;
     final DeviceErrorRecord errors;
     private CublasHandle blas;
-    private boolean closed;
+    /** Guards {@link #closed} against driver releases running on other threads (Cleaners). */
+    private final Object liveness = new Object();
+    /** Set once the primary context is released: its reset freed every handle and pointer of this device. */
+    private volatile boolean closed;
+    private boolean closing;
 
     CudaDevice(CudaLibraries libs, int index, long memoryLimitBytes) {
         this.libs = libs;
@@ -77,10 +83,32 @@ final class CudaDevice implements Device {
 
     /** Makes this device's primary context current on the calling thread (once per thread and switch). */
     void makeCurrent() {
+        if (closed) {
+            throw new XpuException(ErrorCode.CLOSED, id() + " was closed");
+        }
         long[] current = CURRENT.get();
         if (current[0] != serial) {
             driver.check(driver.ctxSetCurrent(context), "cuCtxSetCurrent", id());
             current[0] = serial;
+        }
+    }
+
+    /**
+     * Runs a driver release (cuEventDestroy, cuStreamDestroy, cuMemFree, ...) on the calling
+     * thread, which may be a Cleaner's, after making the context current there; does nothing once
+     * the device has closed, because the context reset at close already freed the object and its
+     * handle must not reach the driver again.
+     *
+     * @return whether the release ran
+     */
+    boolean releaseIfOpen(Runnable release) {
+        synchronized (liveness) {
+            if (closed) {
+                return false;
+            }
+            makeCurrent();
+            release.run();
+            return true;
         }
     }
 
@@ -201,22 +229,44 @@ final class CudaDevice implements Device {
 
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (closing) {
             return;
         }
-        closed = true;
-        makeCurrent();
-        check(driver.ctxSynchronize(), "cuCtxSynchronize (closing)");
-        allocator.emptyCache();
-        errors.close();
-        staging.close();
+        closing = true;
+        // Every step is attempted and the primary context is released even when one fails: after
+        // a kernel fault the context is unusable, and only its reset (the last release) gives the
+        // next device opened on this GPU a working one.
+        List<RuntimeException> failures = new ArrayList<>();
+        attempt(failures, () -> {
+            makeCurrent();
+            check(driver.ctxSynchronize(), "cuCtxSynchronize (closing)");
+        });
+        attempt(failures, allocator::emptyCache);
+        attempt(failures, errors::close);
+        attempt(failures, staging::close);
         if (blas != null) {
-            blas.close();
+            attempt(failures, blas::close);
         }
-        modules.close();
-        stream.destroy();
-        check(driver.devicePrimaryCtxRelease(cuDevice), "cuDevicePrimaryCtxRelease_v2");
-        CURRENT.get()[0] = 0;
+        attempt(failures, modules::close);
+        attempt(failures, stream::destroy);
+        synchronized (liveness) {
+            closed = true;
+            CURRENT.get()[0] = 0;
+            attempt(failures, () -> check(driver.devicePrimaryCtxRelease(cuDevice), "cuDevicePrimaryCtxRelease_v2"));
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private static void attempt(List<RuntimeException> failures, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
     }
 
     @Override

@@ -11,7 +11,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 /**
  * A {@code CUevent} (created without timing, which makes recording and waiting cheaper). The
  * {@link Event} interface has no close, so the driver object is destroyed when the event becomes
- * unreachable.
+ * unreachable (on the Cleaner's thread, with the device's context made current there; not at all
+ * once the device has closed, whose context reset destroyed it).
  */
 final class CudaEvent implements Event {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -33,7 +34,9 @@ final class CudaEvent implements Event {
             CudaEvent e = new CudaEvent(device, h);
             DriverApi driver = device.driver;
             long address = h.address();
-            e.destroyer = CLEANER.register(e, () -> driver.eventDestroy(MemorySegment.ofAddress(address)));
+            // the Cleaner's thread has no current context until releaseIfOpen makes one current
+            e.destroyer = CLEANER.register(e, () -> device.releaseIfOpen(
+                    () -> driver.eventDestroy(MemorySegment.ofAddress(address))));
             return e;
         }
     }

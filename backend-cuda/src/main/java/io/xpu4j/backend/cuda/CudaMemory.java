@@ -30,10 +30,12 @@ final class CudaMemory implements DeviceMemory {
 
     @Override
     public void free(MemoryBlock block) {
-        device.makeCurrent();
-        // a cached block may still be read by queued kernels; let them finish first
-        device.check(device.driver.ctxSynchronize(), "cuCtxSynchronize (before cuMemFree_v2)");
-        device.check(device.driver.memFree(block.address()), "cuMemFree_v2");
+        // after the device closed, the context reset has already freed the block
+        device.releaseIfOpen(() -> {
+            // a cached block may still be read by queued kernels; let them finish first
+            device.check(device.driver.ctxSynchronize(), "cuCtxSynchronize (before cuMemFree_v2)");
+            device.check(device.driver.memFree(block.address()), "cuMemFree_v2");
+        });
     }
 
     @Override

@@ -82,9 +82,13 @@ final class CudaStream implements Stream {
         if (destroyed) {
             return;
         }
-        device.makeCurrent();
-        device.check(device.driver.streamSynchronize(handle), "cuStreamSynchronize (closing)");
-        destroyed = true;
-        device.check(device.driver.streamDestroy(handle), "cuStreamDestroy_v2");
+        boolean released = device.releaseIfOpen(() -> {
+            device.check(device.driver.streamSynchronize(handle), "cuStreamSynchronize (closing)");
+            destroyed = true;
+            device.check(device.driver.streamDestroy(handle), "cuStreamDestroy_v2");
+        });
+        if (!released) {
+            destroyed = true; // the device closed first: its context reset destroyed the stream
+        }
     }
 }

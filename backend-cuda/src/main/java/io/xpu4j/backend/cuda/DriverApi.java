@@ -40,6 +40,8 @@ final class DriverApi {
     static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
     static final int CU_EVENT_DISABLE_TIMING = 0x2;
     static final int CU_MEMHOSTALLOC_PORTABLE = 0x1;
+    static final int CU_JIT_ERROR_LOG_BUFFER = 5;
+    static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
     static final NativeFunction CU_INIT = fn("cuInit", "cuInit", JAVA_INT);
     static final NativeFunction CU_DRIVER_GET_VERSION = fn("cuDriverGetVersion", "cuDriverGetVersion", ADDRESS);
@@ -85,7 +87,8 @@ final class DriverApi {
     static final NativeFunction CU_EVENT_ELAPSED_TIME_V1 =
             fn("cuEventElapsedTime", "cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
     static final NativeFunction CU_EVENT_DESTROY = fn("cuEventDestroy", "cuEventDestroy_v2", ADDRESS);
-    static final NativeFunction CU_MODULE_LOAD_DATA = fn("cuModuleLoadData", "cuModuleLoadData", ADDRESS, ADDRESS);
+    static final NativeFunction CU_MODULE_LOAD_DATA_EX =
+            fn("cuModuleLoadDataEx", "cuModuleLoadDataEx", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
     static final NativeFunction CU_MODULE_UNLOAD = fn("cuModuleUnload", "cuModuleUnload", ADDRESS);
     static final NativeFunction CU_MODULE_GET_FUNCTION =
             fn("cuModuleGetFunction", "cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
@@ -99,7 +102,7 @@ final class DriverApi {
             CU_CTX_SYNCHRONIZE, CU_MEM_GET_INFO, CU_MEM_ALLOC, CU_MEM_FREE, CU_MEM_HOST_ALLOC, CU_MEM_FREE_HOST,
             CU_MEMCPY_HTOD_ASYNC, CU_MEMCPY_DTOH_ASYNC, CU_MEMCPY_DTOD_ASYNC, CU_MEMSET_D8_ASYNC, CU_STREAM_CREATE,
             CU_STREAM_DESTROY, CU_STREAM_SYNCHRONIZE, CU_STREAM_WAIT_EVENT, CU_EVENT_CREATE, CU_EVENT_RECORD,
-            CU_EVENT_SYNCHRONIZE, CU_EVENT_QUERY, CU_EVENT_ELAPSED_TIME, CU_EVENT_DESTROY, CU_MODULE_LOAD_DATA,
+            CU_EVENT_SYNCHRONIZE, CU_EVENT_QUERY, CU_EVENT_ELAPSED_TIME, CU_EVENT_DESTROY, CU_MODULE_LOAD_DATA_EX,
             CU_MODULE_UNLOAD, CU_MODULE_GET_FUNCTION, CU_LAUNCH_KERNEL);
 
     private static NativeFunction fn(String cName, String symbol, MemoryLayout... args) {
@@ -138,7 +141,7 @@ final class DriverApi {
     private final MethodHandle cuEventQuery;
     private final MethodHandle cuEventElapsedTime;
     private final MethodHandle cuEventDestroy;
-    private final MethodHandle cuModuleLoadData;
+    private final MethodHandle cuModuleLoadDataEx;
     private final MethodHandle cuModuleUnload;
     private final MethodHandle cuModuleGetFunction;
     private final MethodHandle cuLaunchKernel;
@@ -178,7 +181,7 @@ final class DriverApi {
         cuEventElapsedTime = lib.bind(lib.has(CU_EVENT_ELAPSED_TIME.symbol()) ? CU_EVENT_ELAPSED_TIME
                 : CU_EVENT_ELAPSED_TIME_V1);
         cuEventDestroy = lib.bind(CU_EVENT_DESTROY);
-        cuModuleLoadData = lib.bind(CU_MODULE_LOAD_DATA);
+        cuModuleLoadDataEx = lib.bind(CU_MODULE_LOAD_DATA_EX);
         cuModuleUnload = lib.bind(CU_MODULE_UNLOAD);
         cuModuleGetFunction = lib.bind(CU_MODULE_GET_FUNCTION);
         cuLaunchKernel = lib.bind(CU_LAUNCH_KERNEL);
@@ -471,11 +474,12 @@ final class DriverApi {
         }
     }
 
-    int moduleLoadData(MemorySegment module, MemorySegment image) {
+    int moduleLoadDataEx(MemorySegment module, MemorySegment image, int numOptions, MemorySegment options,
+                         MemorySegment optionValues) {
         try {
-            return (int) cuModuleLoadData.invokeExact(module, image);
+            return (int) cuModuleLoadDataEx.invokeExact(module, image, numOptions, options, optionValues);
         } catch (Throwable t) {
-            throw linkFailure("cuModuleLoadData", t);
+            throw linkFailure("cuModuleLoadDataEx", t);
         }
     }
 

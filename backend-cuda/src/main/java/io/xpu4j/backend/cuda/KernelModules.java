@@ -13,6 +13,7 @@ import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * The kernel modules of one device, loaded on first use: the packaged PTX for the device's
@@ -20,6 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * for the device's exact compute capability.
  */
 final class KernelModules {
+    private static final int JIT_LOG_BYTES = 8192;
     private final CudaDevice device;
     private final Map<String, MemorySegment> modules = new HashMap<>();
     private final Map<String, MemorySegment> functions = new HashMap<>();
@@ -61,10 +63,11 @@ final class KernelModules {
                 return remember(name, loaded.module());
             }
             // e.g. CUDA_ERROR_UNSUPPORTED_PTX_VERSION: a driver older than the nvcc that built the PTX
-            failure = "cuModuleLoadData(" + name + "." + arch.get() + ".ptx) failed: "
-                    + device.driver.errorName(loaded.rc());
+            failure = "cuModuleLoadDataEx(" + name + "." + arch.get() + ".ptx) failed: "
+                    + device.driver.errorName(loaded.rc()) + loaded.logSuffix();
             if (device.libs.nvrtc == null) {
-                device.check(loaded.rc(), "cuModuleLoadData(" + name + "." + arch.get() + ".ptx; no NVRTC to recompile)");
+                device.check(loaded.rc(), "cuModuleLoadDataEx(" + name + "." + arch.get() + ".ptx; no NVRTC to recompile"
+                        + loaded.logSuffix() + ")");
             }
         }
         if (device.libs.nvrtc == null) {
@@ -74,12 +77,16 @@ final class KernelModules {
         String arch2 = "compute_" + device.ccMajor + device.ccMinor;
         byte[] compiled = NvrtcCompiler.compile(device.libs.nvrtc, name, arch2);
         Loaded loaded = load(compiled);
-        device.check(loaded.rc(), "cuModuleLoadData(" + name + ".cu compiled by NVRTC for " + arch2 + ")"
-                + (failure != null ? " after " + failure : ""));
+        device.check(loaded.rc(), "cuModuleLoadDataEx(" + name + ".cu compiled by NVRTC for " + arch2
+                + loaded.logSuffix() + ")" + (failure != null ? " after " + failure : ""));
         return remember(name, loaded.module());
     }
 
-    private record Loaded(int rc, MemorySegment module) {
+    private record Loaded(int rc, MemorySegment module, String jitLog) {
+        /** The JIT's own words on a failure, for the exception message. */
+        String logSuffix() {
+            return jitLog.isEmpty() ? "" : "; JIT log: " + jitLog;
+        }
     }
 
     /** Parameter sizes of a kernel whose module is loaded, as its PTX declares them. */
@@ -100,8 +107,19 @@ final class KernelModules {
             MemorySegment image = arena.allocate(ptx.length + 1L);
             MemorySegment.copy(ptx, 0, image, JAVA_BYTE, 0, ptx.length);
             MemorySegment out = arena.allocate(ADDRESS);
-            int rc = device.driver.moduleLoadData(out, image);
-            return new Loaded(rc, rc == DriverApi.CUDA_SUCCESS ? out.get(ADDRESS, 0) : null);
+            // the JIT compiler's error log, so a PTX the driver rejects says why
+            MemorySegment log = arena.allocate(JIT_LOG_BYTES);
+            MemorySegment options = arena.allocate(JAVA_INT, 2);
+            options.setAtIndex(JAVA_INT, 0, DriverApi.CU_JIT_ERROR_LOG_BUFFER);
+            options.setAtIndex(JAVA_INT, 1, DriverApi.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES);
+            MemorySegment values = arena.allocate(ADDRESS, 2);
+            values.setAtIndex(ADDRESS, 0, log);
+            values.setAtIndex(ADDRESS, 1, MemorySegment.ofAddress(JIT_LOG_BYTES)); // an unsigned int, in the pointer's place
+            int rc = device.driver.moduleLoadDataEx(out, image, 2, options, values);
+            if (rc == DriverApi.CUDA_SUCCESS) {
+                return new Loaded(rc, out.get(ADDRESS, 0), "");
+            }
+            return new Loaded(rc, null, log.getString(0).strip());
         }
     }
 

@@ -19,6 +19,9 @@ final class Launcher {
 
     /** One thread per element, at most 32 blocks per multiprocessor (the loop covers the rest). */
     static void elementwise(CudaDevice d, String kernel, long elements, KernelParams p) {
+        if (elements == 0) {
+            return; // nothing to do: spare the driver a launch
+        }
         long blocks = (elements + THREADS - 1) / THREADS;
         long cap = Math.max(1, 32L * Math.max(1, d.multiprocessors));
         launch(d, kernel, Math.max(1, Math.min(blocks, cap)), THREADS, 0, p);
@@ -26,6 +29,9 @@ final class Launcher {
 
     /** One block per row. */
     static void rows(CudaDevice d, String kernel, long rows, int threads, int sharedBytes, KernelParams p) {
+        if (rows == 0) {
+            return;
+        }
         launch(d, kernel, Math.max(1, Math.min(rows, MAX_ROW_BLOCKS)), threads, sharedBytes, p);
     }
 

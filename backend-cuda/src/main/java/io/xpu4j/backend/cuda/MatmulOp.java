@@ -82,6 +82,16 @@ final class MatmulOp {
         return new Operand(base.transposed(), base.ld(), stride);
     }
 
+    private static Operand describeContiguous(Tensor t, String name) {
+        Operand o = describe(t.shape(), t.strides());
+        if (o == null) {
+            throw new XpuException(ErrorCode.INTERNAL, "matmul on cuda: the contiguous copy of " + name + " "
+                    + Arrays.toString(t.shape()) + " (strides " + Arrays.toString(t.strides())
+                    + ") has no cuBLAS layout");
+        }
+        return o;
+    }
+
     static void matmul(KernelCall c) {
         Tensor a = c.input(0);
         Tensor b = c.input(1);
@@ -97,6 +107,10 @@ final class MatmulOp {
             throw new XpuException(ErrorCode.INVALID_ARGUMENT, "matmul on cuda: M=" + m + ", N=" + n + ", K=" + k
                     + ", batch=" + batch + "; each must fit in a 32-bit int for cuBLAS");
         }
+        if (out.numel() == 0) {
+            // nothing to write; cuBLAS would also reject ldc = N = 0 (ldc must be >= max(1, N))
+            return;
+        }
         if (k == 0) {
             d.makeCurrent();
             d.zero(out.address(), out.byteSize()); // an empty sum
@@ -108,12 +122,12 @@ final class MatmulOp {
             Operand oa = describe(a.shape(), a.strides());
             if (oa == null) {
                 ac = a.contiguous();
-                oa = describe(ac.shape(), ac.strides());
+                oa = describeContiguous(ac, "a");
             }
             Operand ob = describe(b.shape(), b.strides());
             if (ob == null) {
                 bc = b.contiguous();
-                ob = describe(bc.shape(), bc.strides());
+                ob = describeContiguous(bc, "b");
             }
             long aAddr = (ac != null ? ac : a).address();
             long bAddr = (bc != null ? bc : b).address();

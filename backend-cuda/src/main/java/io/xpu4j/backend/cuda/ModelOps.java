@@ -14,9 +14,9 @@ import java.util.List;
 /** rope, embedding and attention on the kernels of {@code nn.cu}. */
 final class ModelOps {
     /** Static shared memory of xpu_attention besides q and the accumulator (sc, red, redd). */
-    private static final int ATTENTION_STATIC_SHARED = Launcher.ATTENTION_THREADS * (4 + 4 + 8);
+    static final int ATTENTION_STATIC_SHARED = Launcher.ATTENTION_THREADS * (4 + 4 + 8);
     /** Shared memory a block may use without opting in to more. */
-    private static final int SHARED_LIMIT = 48 * 1024;
+    static final int SHARED_LIMIT = 48 * 1024;
 
     private ModelOps() {
     }

@@ -77,7 +77,9 @@ class BindingDescriptorsTest {
                 "CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT", DriverApi.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
                 "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR", DriverApi.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
                 "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR", DriverApi.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
-                "CU_EVENT_DISABLE_TIMING", DriverApi.CU_EVENT_DISABLE_TIMING);
+                "CU_EVENT_DISABLE_TIMING", DriverApi.CU_EVENT_DISABLE_TIMING,
+                "CU_JIT_ERROR_LOG_BUFFER", DriverApi.CU_JIT_ERROR_LOG_BUFFER,
+                "CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES", DriverApi.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES);
         expected.forEach((name, value) -> {
             Matcher m = Pattern.compile("\\b" + name + "\\s*=\\s*(0x[0-9a-fA-F]+|\\d+)").matcher(text);
             assertTrue(m.find(), name + " not found in cuda.h");

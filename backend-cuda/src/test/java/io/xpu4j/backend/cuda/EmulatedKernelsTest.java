@@ -458,6 +458,12 @@ class EmulatedKernelsTest {
             Tensor v0 = ops.zeros(t, 2, 2, 0, 6);
             close("attention", OpAttrs.of("causal", false, "scale", 0.35, "hasMask", false), 0, s(2, 4, 5, 6),
                     q, k0, v0);
+            // a NaN query: every score of its row is NaN, which must reach the output (not read as "all masked")
+            float[] qd = new float[2 * 4 * 5 * 8];
+            java.util.Arrays.fill(qd, 0.25f);
+            qd[3 * 8 + 2] = Float.NaN;
+            close("attention", OpAttrs.of("causal", false, "scale", 0.35, "hasMask", false), 1e-5, s(2, 4, 5, 6),
+                    ops.cast(ops.tensor(qd, 2, 4, 5, 8), t), k, v);
         }
     }
 }

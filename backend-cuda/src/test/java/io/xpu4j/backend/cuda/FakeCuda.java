@@ -53,6 +53,29 @@ final class FakeCuda {
     final Map<Long, String> nvrtcPrograms = new HashMap<>();
     final List<List<String>> nvrtcOptions = new ArrayList<>();
     final List<String> nvrtcIncludeNames = new ArrayList<>();
+    /** Symbol to the result it returns instead of doing anything (e.g. a sticky kernel fault). */
+    final Map<String, Integer> failWith = new HashMap<>();
+    /** When set, cuModuleLoadDataEx rejects every image with this JIT error log. */
+    String jitErrorLog;
+    /** The last math mode set on a cuBLAS handle (-1: never set). */
+    int mathMode = -1;
+    /**
+     * Driver and cuBLAS calls made on a thread without a live current context, or with a handle
+     * whose context was already reset: each would fail (or worse) on a real driver.
+     */
+    final List<String> contextViolations = new ArrayList<>();
+
+    /** Calls that need no current context (device queries, context management, error text). */
+    private static final Set<String> CONTEXT_FREE = Set.of("cuInit", "cuDriverGetVersion", "cuGetErrorName",
+            "cuGetErrorString", "cuDeviceGetCount", "cuDeviceGet", "cuDeviceGetName", "cuDeviceTotalMem_v2",
+            "cuDeviceGetAttribute", "cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRelease_v2", "cuCtxSetCurrent",
+            "cublasGetStatusName", "cublasGetStatusString", "cublasSetMathMode", "cublasSetStream_v2");
+    /** Primary context handle per device ordinal, and its retain count (0: reset). */
+    private final Map<Integer, Long> primaryContexts = new HashMap<>();
+    private final Map<Long, Integer> retains = new HashMap<>();
+    /** Streams and events, by the context that created them. */
+    private final Map<Long, Long> ownerContext = new HashMap<>();
+    private final ThreadLocal<Long> currentContext = ThreadLocal.withInitial(() -> 0L);
 
     /** Host threads that run one emulated block (a power of two, as the kernels' reductions need). */
     static final int EMULATED_BLOCK = 4;
@@ -136,9 +159,67 @@ final class FakeCuda {
         }
     }
 
+    private boolean live(long context) {
+        return retains.getOrDefault(context, 0) > 0;
+    }
+
+    /** CUDA_ERROR_INVALID_CONTEXT (201) when the call needs a context this thread does not have. */
+    private int contextCheck(String symbol, Object[] a) {
+        if (CONTEXT_FREE.contains(symbol) || symbol.startsWith("nvrtc")) {
+            return 0;
+        }
+        if (!live(currentContext.get())) {
+            contextViolations.add(symbol + " on thread " + Thread.currentThread().getName()
+                    + " without a current context");
+            return 201;
+        }
+        if (symbol.equals("cuEventDestroy_v2") || symbol.equals("cuStreamDestroy_v2")) {
+            Long owner = ownerContext.remove(((MemorySegment) a[0]).address());
+            if (owner == null || !live(owner)) {
+                contextViolations.add(symbol + " of a handle its context's reset already destroyed");
+                return 400; // CUDA_ERROR_INVALID_HANDLE
+            }
+        }
+        return 0;
+    }
+
     private Object handle(String symbol, Object[] a) throws Throwable {
         calls.add(symbol);
+        Integer injected = failWith.get(symbol);
+        if (injected != null) {
+            return injected;
+        }
+        int contextError = contextCheck(symbol, a);
+        if (contextError != 0) {
+            return symbol.startsWith("cublas") ? 1 : contextError; // CUBLAS_STATUS_NOT_INITIALIZED
+        }
         switch (symbol) {
+            case "cuDevicePrimaryCtxRetain" -> {
+                long ctx = primaryContexts.computeIfAbsent((int) a[1], d -> handles.incrementAndGet());
+                retains.merge(ctx, 1, Integer::sum);
+                out(a[0], 8).set(JAVA_LONG, 0, ctx);
+            }
+            case "cuDevicePrimaryCtxRelease_v2" -> {
+                Long ctx = primaryContexts.get((int) a[0]);
+                if (ctx == null || !live(ctx)) {
+                    return 201;
+                }
+                retains.merge(ctx, -1, Integer::sum);
+            }
+            case "cuCtxSetCurrent" -> {
+                long ctx = ((MemorySegment) a[0]).address();
+                if (ctx != 0 && !live(ctx)) {
+                    contextViolations.add("cuCtxSetCurrent of a context that was reset");
+                    return 201;
+                }
+                currentContext.set(ctx);
+            }
+            case "cuStreamCreate", "cuEventCreate" -> {
+                long h = handles.incrementAndGet();
+                ownerContext.put(h, currentContext.get());
+                out(a[0], 8).set(JAVA_LONG, 0, h);
+            }
+            case "cublasSetMathMode" -> mathMode = (int) a[1];
             case "cuInit" -> {
                 return initResult;
             }
@@ -189,12 +270,15 @@ final class FakeCuda {
             case "cuMemcpyDtoHAsync_v2" -> copy((long) a[1], ((MemorySegment) a[0]).address(), (long) a[2]);
             case "cuMemcpyDtoDAsync_v2" -> copy((long) a[1], (long) a[0], (long) a[2]);
             case "cuMemsetD8Async" -> MemorySegment.ofAddress((long) a[0]).reinterpret((long) a[2]).fill((byte) a[1]);
-            case "cuModuleLoadData" -> {
+            case "cuModuleLoadDataEx" -> {
+                if (jitErrorLog != null) {
+                    writeJitLog(a);
+                    return 218; // CUDA_ERROR_INVALID_PTX
+                }
                 signatures.putAll(PtxSignatures.parse(((MemorySegment) a[1]).reinterpret(Integer.MAX_VALUE).getString(0)));
                 out(a[0], 8).set(JAVA_LONG, 0, handles.incrementAndGet());
             }
-            case "cuDevicePrimaryCtxRetain", "cuStreamCreate", "cuEventCreate",
-                 "cublasCreate_v2" -> out(a[0], 8).set(JAVA_LONG, 0, handles.incrementAndGet());
+            case "cublasCreate_v2" -> out(a[0], 8).set(JAVA_LONG, 0, handles.incrementAndGet());
             case "nvrtcCreateProgram" -> {
                 long h = handles.incrementAndGet();
                 nvrtcPrograms.put(h, ((MemorySegment) a[2]).reinterpret(256).getString(0));
@@ -253,11 +337,21 @@ final class FakeCuda {
                     action.accept(l);
                 }
             }
-            case "cublasGemmEx" -> gemms.add(new Gemm(symbol, (int) a[1], (int) a[2], (int) a[3], (int) a[4],
-                    (int) a[5], (int) a[9], (int) a[12], (int) a[16], 0, 0, 0, 1, (int) a[8], (int) a[17]));
-            case "cublasGemmStridedBatchedEx" -> gemms.add(new Gemm(symbol, (int) a[1], (int) a[2], (int) a[3],
-                    (int) a[4], (int) a[5], (int) a[9], (int) a[13], (int) a[18], (long) a[10], (long) a[14],
-                    (long) a[19], (int) a[20], (int) a[8], (int) a[21]));
+            case "cublasGemmEx" -> {
+                Gemm g = new Gemm(symbol, (int) a[1], (int) a[2], (int) a[3], (int) a[4],
+                        (int) a[5], (int) a[9], (int) a[12], (int) a[16], 0, 0, 0, 1, (int) a[8], (int) a[17]);
+                gemms.add(g);
+                return FakeGemm.run(g, (MemorySegment) a[6], (MemorySegment) a[7], (MemorySegment) a[10],
+                        (MemorySegment) a[13], (MemorySegment) a[14]);
+            }
+            case "cublasGemmStridedBatchedEx" -> {
+                Gemm g = new Gemm(symbol, (int) a[1], (int) a[2], (int) a[3],
+                        (int) a[4], (int) a[5], (int) a[9], (int) a[13], (int) a[18], (long) a[10], (long) a[14],
+                        (long) a[19], (int) a[20], (int) a[8], (int) a[21]);
+                gemms.add(g);
+                return FakeGemm.run(g, (MemorySegment) a[6], (MemorySegment) a[7], (MemorySegment) a[11],
+                        (MemorySegment) a[15], (MemorySegment) a[16]);
+            }
             case "cublasGetStatusName", "cublasGetStatusString", "nvrtcGetErrorString" -> {
                 return cString(symbol + "(" + a[0] + ")");
             }
@@ -265,6 +359,30 @@ final class FakeCuda {
             }
         }
         return 0;
+    }
+
+    /** Writes {@link #jitErrorLog} where the CU_JIT_ERROR_LOG_BUFFER option points, within its size. */
+    private void writeJitLog(Object[] a) {
+        int n = (int) a[2];
+        MemorySegment options = ((MemorySegment) a[3]).reinterpret(4L * n);
+        MemorySegment values = ((MemorySegment) a[4]).reinterpret(8L * n);
+        MemorySegment buffer = null;
+        long size = 0;
+        for (int i = 0; i < n; i++) {
+            int option = options.getAtIndex(JAVA_INT, i);
+            if (option == DriverApi.CU_JIT_ERROR_LOG_BUFFER) {
+                buffer = values.getAtIndex(ADDRESS, i);
+            } else if (option == DriverApi.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES) {
+                size = values.getAtIndex(ADDRESS, i).address();
+            }
+        }
+        if (buffer != null && size > 0) {
+            byte[] text = jitErrorLog.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            int len = (int) Math.min(text.length, size - 1);
+            MemorySegment dst = buffer.reinterpret(size);
+            MemorySegment.copy(text, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, len);
+            dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, len, (byte) 0);
+        }
     }
 
     /** What "compiling" a program gives: the packaged compute_80 PTX of the same module. */

@@ -40,6 +40,7 @@ class FakeDriverDeviceTest {
     void close() {
         device.close();
         assertNull(fake.failure, () -> "a fake driver call threw: " + fake.failure);
+        assertEquals(List.of(), fake.contextViolations, "driver calls without a live current context");
         assertTrue(fake.deviceAllocations.isEmpty(), "device memory leaked: " + fake.deviceAllocations.size());
         assertTrue(fake.hostAllocations.isEmpty(), "pinned memory leaked: " + fake.hostAllocations.size());
     }
@@ -167,5 +168,68 @@ class FakeDriverDeviceTest {
         assertTrue(e.getMessage().contains("cuda:0: cuMemAlloc_v2(64 bytes) failed: CUDA_ERROR_OUT_OF_MEMORY"),
                 e.getMessage());
         assertEquals("CUDA_ERROR_OUT_OF_MEMORY: fake description of 2", e.nativeMessage());
+    }
+
+    @Test
+    void anEventReleasedOnAnotherThreadMakesTheContextCurrentThere() throws InterruptedException {
+        CudaEvent e = (CudaEvent) device.defaultStream().record();
+        // the Cleaner destroys unreachable events on its own thread, which has no current context
+        Thread cleaner = new Thread(e::destroy, "cleaner-like");
+        cleaner.start();
+        cleaner.join();
+        assertEquals(List.of(), fake.contextViolations);
+        assertTrue(fake.calls.contains("cuEventDestroy_v2"));
+    }
+
+    @Test
+    void releasesAfterTheDeviceClosedNeverReachTheDriver() {
+        Stream s = device.newStream();
+        CudaEvent e = (CudaEvent) device.defaultStream().record();
+        device.close();
+        int released = fake.calls.lastIndexOf("cuDevicePrimaryCtxRelease_v2");
+        assertTrue(released >= 0);
+        // the context's reset destroyed both; their handles must not reach the driver again
+        s.close();
+        e.destroy();
+        assertEquals(released, fake.calls.size() - 1, () -> "calls after the release: "
+                + fake.calls.subList(released + 1, fake.calls.size()));
+        XpuException x = assertThrows(XpuException.class, device::synchronize);
+        assertEquals(ErrorCode.CLOSED, x.code());
+    }
+
+    @Test
+    void closeReleasesThePrimaryContextEvenAfterAFault() {
+        MemoryBlock block = device.allocator().allocate(100);
+        device.allocator().free(block); // cached: freed with cuMemFree_v2 at close
+        // a kernel fault is sticky: every later synchronisation reports it
+        fake.failWith.put("cuCtxSynchronize", 700);
+        XpuException x = assertThrows(XpuException.class, device::close);
+        assertTrue(x.getMessage().contains("cuCtxSynchronize (closing)"), x.getMessage());
+        assertTrue(fake.calls.contains("cuDevicePrimaryCtxRelease_v2"), "the context is released (and reset)");
+        fake.failWith.clear();
+        // the reset freed the cached block; the fake does not model that, so free it here
+        fake.deviceAllocations.values().forEach(Arena::close);
+        fake.deviceAllocations.clear();
+    }
+
+    @Test
+    void aRejectedPtxIsReportedWithTheJitLog() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(KernelSources.ptxPackaged(),
+                "this build packaged no PTX (no nvcc at build time)");
+        FakeCuda noNvrtc = new FakeCuda();
+        NvrtcApi.LIBRARIES.forEach(noNvrtc.missingLibraries::add);
+        noNvrtc.jitErrorLog = "ptxas fatal   : Unresolved extern function 'nowhere'";
+        CudaDevice d = (CudaDevice) new CudaBackend(noNvrtc.loader()).openDevice(0, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            XpuException e = assertThrows(XpuException.class, () -> Launcher.launch(d, "xpu_fill", 1, 256, 0,
+                    new KernelParams(arena).pointer(0).i64(0).i32(4).u64(0)));
+            assertTrue(e.getMessage().contains("elementwise.compute_90.ptx"), e.getMessage());
+            assertTrue(e.getMessage().contains("JIT log: ptxas fatal   : Unresolved extern function 'nowhere'"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("CUDA_ERROR_218"), e.getMessage());
+        } finally {
+            d.close();
+        }
+        assertNull(noNvrtc.failure, () -> "a fake call threw: " + noNvrtc.failure);
     }
 }

@@ -63,6 +63,7 @@ class FakeDriverOpsTest {
             device.close();
             cpu.close();
             assertNull(fake.failure, () -> "a fake driver call threw: " + fake.failure);
+            assertEquals(List.of(), fake.contextViolations, "driver calls without a live current context");
             assertTrue(fake.deviceAllocations.isEmpty(), "device memory leaked");
         }
     }
@@ -262,7 +263,8 @@ class FakeDriverOpsTest {
                 List.of(g.transa(), g.transb(), g.m(), g.n(), g.k(), g.lda(), g.ldb(), g.ldc()));
         assertEquals(CublasApi.CUDA_R_32F, g.type());
         assertEquals(CublasApi.CUBLAS_COMPUTE_32F, g.computeType());
-        assertTrue(fake.calls.contains("cublasSetMathMode"));
+        // CUBLAS_DEFAULT_MATH (0) | CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION (16), cublas_api.h
+        assertEquals(16, fake.mathMode, "no TF32, and split-K partial sums reduced in F32, not in the output type");
     }
 
     @Test
@@ -308,5 +310,63 @@ class FakeDriverOpsTest {
                 () -> run("gelu", ops.empty(DType.F32, 2), OpAttrs.of("approximate", "fast"), f32(2)));
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("allowed: none, tanh"), e.getMessage());
+    }
+
+    /** Relative tolerance of a GEMM result: the fake sums in double, the CPU in float; F16/BF16 may differ by an ulp. */
+    private static double matmulTolerance(DType t) {
+        return switch (t) {
+            case F16 -> 2e-3;
+            case BF16 -> 1.6e-2;
+            default -> 1e-5;
+        };
+    }
+
+    private void assertMatmulMatchesCpu(String what, Tensor a, Tensor b) {
+        long[] shape = a.shape().clone();
+        shape[shape.length - 1] = b.shape(-1);
+        Tensor out = ops.full(a.dtype(), Float.NaN, shape);
+        run("matmul", out, OpAttrs.NONE, a, b);
+        float[] expected = ops.matmul(a, b).toFloatArray();
+        float[] actual = out.toFloatArray();
+        assertEquals(expected.length, actual.length, what);
+        double tol = matmulTolerance(a.dtype());
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i];
+            assertTrue(Math.abs(actual[i] - e) <= tol * Math.max(1, Math.abs(e)),
+                    what + " " + a.dtype() + ": element " + i + " is " + actual[i] + ", expected " + e);
+        }
+    }
+
+    @Test
+    void matmulMatchesTheCpuForEveryOperandLayout() {
+        for (DType t : List.of(DType.F32, DType.F16, DType.BF16)) {
+            assertMatmulMatchesCpu("plain", f32(2, 3).cast(t), f32(3, 4).cast(t));
+            assertMatmulMatchesCpu("a transposed", f32(3, 2).cast(t).transpose(0, 1), f32(3, 4).cast(t));
+            assertMatmulMatchesCpu("b transposed (linear)", f32(2, 3).cast(t), f32(4, 3).cast(t).transpose(0, 1));
+            assertMatmulMatchesCpu("both transposed", f32(3, 2).cast(t).transpose(0, 1),
+                    f32(4, 3).cast(t).transpose(0, 1));
+            assertMatmulMatchesCpu("row slices (ld > columns)", f32(2, 5).cast(t).slice(1, 1, 4),
+                    f32(3, 6).cast(t).slice(1, 2, 6));
+            assertMatmulMatchesCpu("column vector times row vector (K = 1)", f32(4, 1).cast(t), f32(1, 5).cast(t));
+            assertMatmulMatchesCpu("row times column (M = N = 1)", f32(1, 3).cast(t), f32(3, 1).cast(t));
+            assertMatmulMatchesCpu("transposed single row", f32(3, 1).cast(t).transpose(0, 1), f32(3, 2).cast(t));
+            assertMatmulMatchesCpu("batched", f32(5, 2, 3).cast(t), f32(5, 3, 4).cast(t));
+            assertMatmulMatchesCpu("broadcast batch", f32(5, 2, 3).cast(t), f32(3, 4).cast(t).expand(5, 3, 4));
+            assertMatmulMatchesCpu("batched transposed", f32(5, 3, 2).cast(t).transpose(1, 2),
+                    f32(5, 4, 3).cast(t).transpose(1, 2));
+            assertMatmulMatchesCpu("batch dims that do not merge", f32(2, 1, 2, 3).cast(t).expand(2, 3, 2, 3),
+                    f32(2, 3, 3, 4).cast(t));
+            assertMatmulMatchesCpu("two merged batch dims", f32(2, 3, 2, 3).cast(t),
+                    f32(3, 4).cast(t).expand(2, 3, 3, 4));
+        }
+    }
+
+    @Test
+    void matmulWithAnEmptyOutputCallsNothing() {
+        run("matmul", ops.empty(DType.F32, 2, 0), OpAttrs.NONE, f32(2, 3), ops.empty(DType.F32, 3, 0));
+        run("matmul", ops.empty(DType.F32, 0, 4), OpAttrs.NONE, ops.empty(DType.F32, 0, 3), f32(3, 4));
+        run("matmul", ops.empty(DType.F16, 0, 2, 4), OpAttrs.NONE, ops.empty(DType.F16, 0, 2, 3),
+                ops.empty(DType.F16, 0, 3, 4));
+        assertTrue(fake.gemms.isEmpty(), "cuBLAS rejects ldc = N = 0, and there is nothing to compute");
     }
 }

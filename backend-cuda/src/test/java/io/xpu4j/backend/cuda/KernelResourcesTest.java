@@ -130,4 +130,26 @@ class KernelResourcesTest {
         assertEquals("compute_80", KernelSources.ptxArchFor(8, 9).orElseThrow());
         assertTrue(KernelSources.ptxArchFor(7, 5).isEmpty(), "older GPUs go through NVRTC");
     }
+
+    @Test
+    void staticSharedMemoryOfEveryKernelLeavesRoomForTheDynamicPart() {
+        Assumptions.assumeTrue(KernelSources.ptxPackaged(),
+                "nvcc was not found at build time: no PTX packaged (NVRTC compiles at run time)");
+        // a block may use 48 KiB of shared memory in all (static + dynamic) unless the kernel opts in
+        // to more, which none does; attention's dynamic part is sized on the host from its static part
+        Pattern shared = Pattern.compile("\\.shared \\.align \\d+ \\.b8 _ZZ\\d+(\\w+?)E\\d+\\w+\\[(\\d+)]");
+        for (String arch : KernelSources.PTX_ARCHS) {
+            Map<String, Integer> perKernel = new java.util.HashMap<>();
+            for (String module : KernelSources.modules()) {
+                String ptx = new String(KernelSources.ptx(module, arch).orElseThrow(),
+                        java.nio.charset.StandardCharsets.US_ASCII);
+                Matcher m = shared.matcher(ptx);
+                while (m.find()) {
+                    perKernel.merge(m.group(1), Integer.parseInt(m.group(2)), Integer::sum);
+                }
+            }
+            assertEquals(ModelOps.ATTENTION_STATIC_SHARED, perKernel.get("xpu_attention"), arch);
+            perKernel.forEach((kernel, bytes) -> assertTrue(bytes <= ModelOps.SHARED_LIMIT, kernel + " " + bytes));
+        }
+    }
 }
