@@ -7,6 +7,19 @@
 
 /* ---- matmul ---- */
 
+/* An FP32 matmul input as the cube unit sees it under cubeMathType. This emulator behaves like an
+ * Atlas A2/A3 part: 1 ALLOW_FP32_DOWN_PRECISION and 3 USE_HF32 give HF32 (taken to be TF32-like:
+ * 8 exponent and 10 explicit mantissa bits, round to nearest even; unconfirmed), 2 USE_FP16 gives
+ * FP16, and 0 KEEP_DTYPE / 4 USE_FP32_ADD keep FP32. Accumulation is FP32 in every case. */
+static double cube_round(int cube, double v) {
+    switch (cube) {
+    case 1:
+    case 3: return round_hf32(v);
+    case 2: return dt_round(ACL_FLOAT16, v);
+    default: return v;
+    }
+}
+
 /* a.dims: batch rank in ndims, M in dims[0], K in dims[1], N in dims[2]; batch shape in out slot */
 static int k_matmul(const aclOpExecutor *ex, void *ws, char *msg, size_t cap) {
     (void)ws, (void)msg, (void)cap;
@@ -36,12 +49,10 @@ static int k_matmul(const aclOpExecutor *ex, void *ws, char *msg, size_t cap) {
     double *x = scratch((size_t)(batch * M * K), sizeof *x), *y = scratch((size_t)(batch * K * N), sizeof *y);
     tv_gather_f(&a, nb + 2, adims, x);
     tv_gather_f(&b, nb + 2, bdims, y);
-    int cube = ex->a.cube;
+    int cube = a.dtype == ACL_FLOAT ? ex->a.cube : 0; /* cubeMathType only changes FP32 inputs */
     float *fa = scratch((size_t)(batch * M * K), sizeof *fa), *fb = scratch((size_t)(batch * K * N), sizeof *fb);
-    for (int64_t i = 0; i < batch * M * K; i++)
-        fa[i] = (float)(cube == 2 ? dt_round(ACL_FLOAT16, x[i]) : cube == 3 ? round_hf32(x[i]) : x[i]);
-    for (int64_t i = 0; i < batch * K * N; i++)
-        fb[i] = (float)(cube == 2 ? dt_round(ACL_FLOAT16, y[i]) : cube == 3 ? round_hf32(y[i]) : y[i]);
+    for (int64_t i = 0; i < batch * M * K; i++) fa[i] = (float)cube_round(cube, x[i]);
+    for (int64_t i = 0; i < batch * K * N; i++) fb[i] = (float)cube_round(cube, y[i]);
     free(x);
     free(y);
     float *acc = scratch((size_t)(batch * M * N), sizeof *acc);

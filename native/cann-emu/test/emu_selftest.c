@@ -699,6 +699,50 @@ static void test_one_state_per_process(void) {
     dlclose(op);
 }
 
+/* cubeMathType on FP32 inputs: a [1,3] row times the identity returns the row as the cube unit saw
+ * it. Expected values are worked out by hand: 1+2^-12 is below half an ulp of a 10-bit mantissa
+ * (gone in FP16 and HF32); 1+3*2^-11 is a tie, which round-to-nearest-even takes up to 1+2^-9;
+ * 1e-5 is subnormal in FP16 (steps of 2^-24) but normal in HF32. 100000 overflows FP16 and is a
+ * tie in HF32 (steps of 64), rounded to even 99968. BF16 inputs ignore cubeMathType. */
+static void test_cube_math(aclrtStream s) {
+    uint64_t ws;
+    aclOpExecutor *ex;
+    float row[3] = {1.0f + 0x1p-12f, 1.0f + 0x3p-11f, 1e-5f};
+    float eye[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    const double exact[3] = {1.000244140625, 1.00146484375, (double)1e-5f};
+    const double hf32[3] = {1.0, 1.001953125, 9.998679161071777e-06};
+    const double fp16[3] = {1.0, 1.001953125, 1.0013580322265625e-05};
+    int64_t d13[2] = {1, 3}, d33[2] = {3, 3}, d11[2] = {1, 1};
+    dtensor R = make(ACL_FLOAT, 2, d13, row), I = make(ACL_FLOAT, 2, d33, eye), O = make(ACL_FLOAT, 2, d13, NULL);
+    for (int cube = 0; cube <= 4; cube++) {
+        const double *want = cube == 1 || cube == 3 ? hf32 : cube == 2 ? fp16 : exact;
+        EXPECT_RC(launch(aclnnMmGetWorkspaceSize(R.t, I.t, O.t, (int8_t)cube, &ws, &ex), &ws, &ex, aclnnMm, s), 0);
+        float got[3];
+        fetch(&O, got);
+        for (int j = 0; j < 3; j++)
+            CHECK((double)got[j] == want[j], "cubeMathType %d: element %d = %.17g, want %.17g", cube, j,
+                  (double)got[j], want[j]);
+    }
+    float big = 100000.0f, one = 1.0f, out;
+    dtensor BIG = make(ACL_FLOAT, 2, d11, &big), ONE = make(ACL_FLOAT, 2, d11, &one), BO = make(ACL_FLOAT, 2, d11, NULL);
+    const double bigwant[5] = {100000.0, 99968.0, INFINITY, 99968.0, 100000.0};
+    for (int cube = 0; cube <= 4; cube++) {
+        EXPECT_RC(launch(aclnnMatmulGetWorkspaceSize(BIG.t, ONE.t, BO.t, (int8_t)cube, &ws, &ex), &ws, &ex, aclnnMatmul,
+                         s), 0);
+        fetch(&BO, &out);
+        CHECK((double)out == bigwant[cube], "cubeMathType %d: 100000 x 1 = %.17g, want %.17g", cube, (double)out,
+              bigwant[cube]);
+    }
+    /* BF16 100000 is 0x47C3 = 99840: USE_FP16 would overflow it, but BF16 inputs keep their dtype */
+    uint16_t hb = 0x47C3, hone = 0x3F80, hout = 0;
+    dtensor HB = make(ACL_BF16, 2, d11, &hb), HONE = make(ACL_BF16, 2, d11, &hone), HO = make(ACL_BF16, 2, d11, NULL);
+    EXPECT_RC(launch(aclnnMmGetWorkspaceSize(HB.t, HONE.t, HO.t, 2, &ws, &ex), &ws, &ex, aclnnMm, s), 0);
+    fetch(&HO, &hout);
+    CHECK(hout == 0x47C3, "bf16 matmul with cubeMathType 2: bits %04x, want 47c3 (99840)", hout);
+    dtensor all[] = {R, I, O, BIG, ONE, BO, HB, HONE, HO};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) drop(&all[i]);
+}
+
 int main(void) {
     /* hermetic: settings inherited from the caller's environment would change the expected results */
     const char *vars[] = {"DEVICES", "MEMORY_BYTES", "STREAM_DELAY_US", "QUARANTINE_BYTES", "FAIL_ALLOC",
@@ -716,6 +760,7 @@ int main(void) {
     EXPECT_RC(aclrtCreateStream(&s), 0);
     test_ops(s);
     test_more_ops(s);
+    test_cube_math(s);
     test_faults(s);
     EXPECT_RC(aclrtDestroyStream(s), 0);
     EXPECT_RC(aclrtSynchronizeStream(NULL), 0);

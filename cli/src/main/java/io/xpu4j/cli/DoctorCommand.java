@@ -161,6 +161,7 @@ final class DoctorCommand implements Callable<Integer> {
             case "fallbackBackends" -> c.fallbackBackends().toString();
             case "opFallback" -> c.opFallback().name().toLowerCase(Locale.ROOT);
             case "defaultDType" -> c.defaultDType().name().toLowerCase(Locale.ROOT);
+            case "matmulPrecision" -> c.matmulPrecision().id();
             case "memory.limitBytes" -> c.memoryLimitBytes() == 0 ? "0 (unlimited)"
                     : Sizes.bytesExact(c.memoryLimitBytes());
             default -> "(see Config.toString: " + c + ")";

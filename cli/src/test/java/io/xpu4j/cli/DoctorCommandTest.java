@@ -59,6 +59,7 @@ class DoctorCommandTest {
         assertTrue(r.out().contains("device = 0  [env XPU4J_DEVICE]"), r::toString);
         assertTrue(r.out().contains("memory.limitBytes = 1.0 GiB (1073741824 bytes)  [file"), r::toString);
         assertTrue(r.out().contains("opFallback = cpu  [default]"), r::toString);
+        assertTrue(r.out().contains("matmulPrecision = highest  [default]"), r::toString);
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * {@code ConfigLoader.load().toBuilder().backend("cpu").build()}.
  *
  * <p>Keys, as written in config files: {@code backend}, {@code device}, {@code fallbackBackends},
- * {@code opFallback}, {@code defaultDType}, {@code memory.limitBytes}.
+ * {@code opFallback}, {@code defaultDType}, {@code matmulPrecision}, {@code memory.limitBytes}.
  */
 public final class Config {
 
@@ -33,16 +33,60 @@ public final class Config {
         ERROR
     }
 
+    /**
+     * How exactly accelerators compute F32 {@code matmul} (and {@code linear}), in the spirit of
+     * PyTorch's {@code torch.set_float32_matmul_precision}. F16/BF16 matmuls always accumulate in
+     * F32 and are not affected; the CPU backend always computes F32 matmuls in F32 and ignores it.
+     */
+    public enum MatmulPrecision {
+        /** F32 inputs are multiplied as F32 (no TF32/HF32/FP16 down-conversion). */
+        HIGHEST,
+        /**
+         * F32 inputs may be rounded to a 19-bit-class format (TF32 on CUDA, HF32 on Atlas A2/A3, FP16
+         * on older Ascend chips) before multiplying, with F32 accumulation: faster, about 1e-3
+         * relative error.
+         */
+        HIGH;
+
+        /** The value as written in config sources and in the {@code f32Precision} op attribute. */
+        public String id() {
+            return lower(this);
+        }
+
+        /**
+         * The precision a {@code matmul} kernel call asks for: its {@code f32Precision} attribute
+         * ({@link Ops#MATMUL_F32_PRECISION}), or {@code HIGHEST} when the call has none (calls
+         * made without {@link Ops}, such as a user's own dispatch).
+         *
+         * @throws XpuException with {@link ErrorCode#INVALID_ARGUMENT} for any other value
+         */
+        public static MatmulPrecision of(OpAttrs attrs) {
+            if (!attrs.has(Ops.MATMUL_F32_PRECISION)) {
+                return HIGHEST;
+            }
+            Object v = attrs.get(Ops.MATMUL_F32_PRECISION);
+            for (MatmulPrecision p : values()) {
+                if (p.id().equals(v)) {
+                    return p;
+                }
+            }
+            throw new XpuException(ErrorCode.INVALID_ARGUMENT, "matmul: bad value '" + v + "' for attribute '"
+                    + Ops.MATMUL_F32_PRECISION + "'; allowed: " + ALLOWED_MATMUL_PRECISION);
+        }
+    }
+
     static final String BACKEND = "backend";
     static final String DEVICE = "device";
     static final String FALLBACK_BACKENDS = "fallbackBackends";
     static final String OP_FALLBACK = "opFallback";
     static final String DEFAULT_DTYPE = "defaultDType";
+    static final String MATMUL_PRECISION = "matmulPrecision";
     static final String MEMORY_LIMIT_BYTES = "memory.limitBytes";
 
     /** Every key, in the order messages and {@link #sources()} list them. */
     static final List<String> KEYS =
-            List.of(BACKEND, DEVICE, FALLBACK_BACKENDS, OP_FALLBACK, DEFAULT_DTYPE, MEMORY_LIMIT_BYTES);
+            List.of(BACKEND, DEVICE, FALLBACK_BACKENDS, OP_FALLBACK, DEFAULT_DTYPE, MATMUL_PRECISION,
+                    MEMORY_LIMIT_BYTES);
 
     static final List<String> BACKENDS = List.of("auto", "cpu", "cuda", "cann");
     static final List<String> FALLBACK_CHOICES = List.of("cpu", "cuda", "cann");
@@ -56,6 +100,8 @@ public final class Config {
             .map(Config::lower).collect(Collectors.joining(", "));
     static final String ALLOWED_DTYPE = Arrays.stream(DType.values())
             .map(Config::lower).collect(Collectors.joining(", "));
+    static final String ALLOWED_MATMUL_PRECISION = Arrays.stream(MatmulPrecision.values())
+            .map(Config::lower).collect(Collectors.joining(", "));
     static final String ALLOWED_MEMORY = "an integer >= 0 (0 = unlimited), or a size such as"
             + " 512MiB, 4GiB, 1024KiB (binary), 1GB (decimal), 512m, 2g (binary)";
 
@@ -66,6 +112,7 @@ public final class Config {
     private final List<String> fallbackBackends;
     private final OpFallback opFallback;
     private final DType defaultDType;
+    private final MatmulPrecision matmulPrecision;
     private final long memoryLimitBytes;
     private final Map<String, ConfigSource> sources;
 
@@ -75,12 +122,13 @@ public final class Config {
         this.fallbackBackends = fallbackBackends;
         this.opFallback = b.opFallback;
         this.defaultDType = b.defaultDType;
+        this.matmulPrecision = b.matmulPrecision;
         this.memoryLimitBytes = b.memoryLimitBytes;
         this.sources = Collections.unmodifiableMap(new LinkedHashMap<>(b.sources));
     }
 
     /** The built-in defaults: backend {@code auto}, device 0, fallback {@code [cpu]}, op fallback
-     * {@code cpu}, dtype {@code F32}, no memory limit. */
+     * {@code cpu}, dtype {@code F32}, matmul precision {@code highest}, no memory limit. */
     public static Config defaults() {
         return DEFAULTS;
     }
@@ -98,6 +146,7 @@ public final class Config {
         b.fallbackBackends = fallbackBackends;
         b.opFallback = opFallback;
         b.defaultDType = defaultDType;
+        b.matmulPrecision = matmulPrecision;
         b.memoryLimitBytes = memoryLimitBytes;
         b.sources.putAll(sources);
         return b;
@@ -124,6 +173,11 @@ public final class Config {
 
     public DType defaultDType() {
         return defaultDType;
+    }
+
+    /** How exactly accelerators compute F32 matmuls; the CPU backend ignores it. */
+    public MatmulPrecision matmulPrecision() {
+        return matmulPrecision;
     }
 
     /** The device memory limit in bytes; 0 means unlimited. */
@@ -159,12 +213,14 @@ public final class Config {
                 && fallbackBackends.equals(c.fallbackBackends)
                 && opFallback == c.opFallback
                 && defaultDType == c.defaultDType
+                && matmulPrecision == c.matmulPrecision
                 && memoryLimitBytes == c.memoryLimitBytes;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(backend, device, fallbackBackends, opFallback, defaultDType, memoryLimitBytes);
+        return Objects.hash(backend, device, fallbackBackends, opFallback, defaultDType, matmulPrecision,
+                memoryLimitBytes);
     }
 
     @Override
@@ -174,6 +230,7 @@ public final class Config {
                 + ", " + FALLBACK_BACKENDS + "=" + fallbackBackends
                 + ", " + OP_FALLBACK + "=" + lower(opFallback)
                 + ", " + DEFAULT_DTYPE + "=" + lower(defaultDType)
+                + ", " + MATMUL_PRECISION + "=" + lower(matmulPrecision)
                 + ", " + MEMORY_LIMIT_BYTES + "=" + memoryLimitBytes + "}";
     }
 
@@ -184,6 +241,7 @@ public final class Config {
         private List<String> fallbackBackends = List.of("cpu");
         private OpFallback opFallback = OpFallback.CPU;
         private DType defaultDType = DType.F32;
+        private MatmulPrecision matmulPrecision = MatmulPrecision.HIGHEST;
         private long memoryLimitBytes = 0;
         private final Map<String, ConfigSource> sources = new LinkedHashMap<>();
 
@@ -222,6 +280,12 @@ public final class Config {
             return source(DEFAULT_DTYPE, ConfigSource.CODE);
         }
 
+        /** {@code HIGHEST} (the default) or {@code HIGH}; see {@link MatmulPrecision}. */
+        public Builder matmulPrecision(MatmulPrecision matmulPrecision) {
+            this.matmulPrecision = matmulPrecision;
+            return source(MATMUL_PRECISION, ConfigSource.CODE);
+        }
+
         /** 0 means unlimited. */
         public Builder memoryLimitBytes(long memoryLimitBytes) {
             this.memoryLimitBytes = memoryLimitBytes;
@@ -250,6 +314,10 @@ public final class Config {
             }
             if (defaultDType == null) {
                 throw badValue(sources.get(DEFAULT_DTYPE), DEFAULT_DTYPE, "null", ALLOWED_DTYPE);
+            }
+            if (matmulPrecision == null) {
+                throw badValue(sources.get(MATMUL_PRECISION), MATMUL_PRECISION, "null",
+                        ALLOWED_MATMUL_PRECISION);
             }
             if (memoryLimitBytes < 0) {
                 throw badValue(sources.get(MEMORY_LIMIT_BYTES), MEMORY_LIMIT_BYTES,

@@ -29,6 +29,7 @@ import static io.xpu4j.api.Config.ALLOWED_BACKEND;
 import static io.xpu4j.api.Config.ALLOWED_DEVICE;
 import static io.xpu4j.api.Config.ALLOWED_DTYPE;
 import static io.xpu4j.api.Config.ALLOWED_FALLBACK;
+import static io.xpu4j.api.Config.ALLOWED_MATMUL_PRECISION;
 import static io.xpu4j.api.Config.ALLOWED_MEMORY;
 import static io.xpu4j.api.Config.ALLOWED_OP_FALLBACK;
 import static io.xpu4j.api.Config.BACKEND;
@@ -36,6 +37,7 @@ import static io.xpu4j.api.Config.DEFAULT_DTYPE;
 import static io.xpu4j.api.Config.DEVICE;
 import static io.xpu4j.api.Config.FALLBACK_BACKENDS;
 import static io.xpu4j.api.Config.KEYS;
+import static io.xpu4j.api.Config.MATMUL_PRECISION;
 import static io.xpu4j.api.Config.MEMORY_LIMIT_BYTES;
 import static io.xpu4j.api.Config.OP_FALLBACK;
 import static io.xpu4j.api.Config.badValue;
@@ -77,6 +79,7 @@ public final class ConfigLoader {
         m.put(FALLBACK_BACKENDS, "XPU4J_FALLBACK_BACKENDS");
         m.put(OP_FALLBACK, "XPU4J_OP_FALLBACK");
         m.put(DEFAULT_DTYPE, "XPU4J_DEFAULT_DTYPE");
+        m.put(MATMUL_PRECISION, "XPU4J_MATMUL_PRECISION");
         m.put(MEMORY_LIMIT_BYTES, "XPU4J_MEMORY_LIMIT_BYTES");
         return Collections.unmodifiableMap(m);
     }
@@ -342,7 +345,7 @@ public final class ConfigLoader {
     /** Applies one file value, checking its JSON/YAML type before its content. */
     static void applyNode(Config.Builder b, String key, JsonNode v, ConfigSource src) {
         switch (key) {
-            case BACKEND, OP_FALLBACK, DEFAULT_DTYPE -> {
+            case BACKEND, OP_FALLBACK, DEFAULT_DTYPE, MATMUL_PRECISION -> {
                 if (!v.isTextual()) {
                     throw wrongType(src, key, v, "text", allowed(key));
                 }
@@ -404,6 +407,8 @@ public final class ConfigLoader {
             case OP_FALLBACK -> b.opFallback(parseEnum(Config.OpFallback.values(), text, src, key,
                     ALLOWED_OP_FALLBACK));
             case DEFAULT_DTYPE -> b.defaultDType(parseEnum(DType.values(), text, src, key, ALLOWED_DTYPE));
+            case MATMUL_PRECISION -> b.matmulPrecision(parseEnum(Config.MatmulPrecision.values(), text, src, key,
+                    ALLOWED_MATMUL_PRECISION));
             case MEMORY_LIMIT_BYTES -> b.memoryLimitBytes(parseSize(text, src));
             default -> throw unknownKey(src, key);
         }
@@ -473,6 +478,7 @@ public final class ConfigLoader {
             case BACKEND -> ALLOWED_BACKEND;
             case OP_FALLBACK -> ALLOWED_OP_FALLBACK;
             case DEFAULT_DTYPE -> ALLOWED_DTYPE;
+            case MATMUL_PRECISION -> ALLOWED_MATMUL_PRECISION;
             default -> throw new IllegalArgumentException(key);
         };
     }

@@ -26,7 +26,7 @@ public final class OpAttrs {
         return new OpAttrs(m);
     }
 
-    private Object get(String name) {
+    Object get(String name) {
         Object v = values.get(name);
         if (v == null) {
             throw new XpuException(ErrorCode.INTERNAL, "missing op attribute '" + name + "'; present: " + values.keySet());

@@ -24,7 +24,9 @@ import java.util.TreeSet;
  *       output shape.</li>
  *   <li>Reductions get attribute {@code axes} (sorted, non-negative) and an output in keep-dim shape.</li>
  *   <li>{@code matmul} gets a[..., M, K] and b[..., K, N] with identical batch dims (broadcast via
- *       stride 0; the last two dims may be transposed views).</li>
+ *       stride 0; the last two dims may be transposed views), and attribute {@code f32Precision}
+ *       ({@code "highest"} or {@code "high"}, from {@link Config#matmulPrecision()}); a kernel
+ *       treats a call without it as {@code "highest"}.</li>
  * </ul>
  */
 public final class Ops {
@@ -33,6 +35,9 @@ public final class Ops {
     static final Set<DType> REDUCIBLE = EnumSet.of(DType.F32, DType.F16, DType.BF16, DType.I32, DType.I64);
     static final Set<DType> INDEX = EnumSet.of(DType.I32, DType.I64);
     static final Set<DType> ALL = EnumSet.allOf(DType.class);
+
+    /** The {@code matmul} attribute carrying {@link Config#matmulPrecision()} to the kernel. */
+    public static final String MATMUL_F32_PRECISION = "f32Precision";
 
     private final Runtime runtime;
     private final Device device;
@@ -693,7 +698,9 @@ public final class Ops {
 
     /**
      * Matrix product with NumPy semantics: 1-D operands are promoted (and the added dim removed),
-     * batch dimensions broadcast. Float dtypes accumulate in float32.
+     * batch dimensions broadcast. Float dtypes accumulate in float32. On accelerators, F32 inputs
+     * may be rounded to a 19-bit-class format first when {@link Config#matmulPrecision()} is
+     * {@code high}.
      */
     public Tensor matmul(Tensor a, Tensor b) {
         return matmul(a, b, false, false);
@@ -727,7 +734,8 @@ public final class Ops {
             long[] sb = concat(batch, k, n);
             long[] so = concat(batch, m, n);
             try (Tensor xa = a2.expand(sa); Tensor xb = b2.expand(sb)) {
-                Tensor out = dispatch.run("matmul", OpAttrs.NONE, a.dtype(), so, d, xa, xb);
+                OpAttrs attrs = OpAttrs.of(MATMUL_F32_PRECISION, runtime.config().matmulPrecision().id());
+                Tensor out = dispatch.run("matmul", attrs, a.dtype(), so, d, xa, xb);
                 if (!vecA && !vecB) {
                     return out;
                 }

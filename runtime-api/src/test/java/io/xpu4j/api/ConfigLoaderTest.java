@@ -1,6 +1,7 @@
 package io.xpu4j.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.xpu4j.api.Config.MatmulPrecision;
 import io.xpu4j.api.Config.OpFallback;
 import io.xpu4j.api.ConfigSource.Kind;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConfigLoaderTest {
 
     private static final String ALL_KEYS =
-            "backend, device, fallbackBackends, opFallback, defaultDType, memory.limitBytes";
+            "backend, device, fallbackBackends, opFallback, defaultDType, matmulPrecision, memory.limitBytes";
     private static final long MIB = 1L << 20;
     private static final long GIB = 1L << 30;
 
@@ -82,6 +83,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("cpu"), c.fallbackBackends());
         assertEquals(OpFallback.CPU, c.opFallback());
         assertEquals(DType.F32, c.defaultDType());
+        assertEquals(MatmulPrecision.HIGHEST, c.matmulPrecision());
         assertEquals(0L, c.memoryLimitBytes());
         assertEquals(Config.defaults(), c);
         assertEquals(List.of(ALL_KEYS.split(", ")), new ArrayList<>(c.sources().keySet()));
@@ -109,6 +111,7 @@ class ConfigLoaderTest {
                 fallbackBackends: [cann, cpu]
                 opFallback: error
                 defaultDType: bf16
+                matmulPrecision: high
                 memory:
                   limitBytes: 512MiB
                 """);
@@ -118,6 +121,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("cann", "cpu"), c.fallbackBackends());
         assertEquals(OpFallback.ERROR, c.opFallback());
         assertEquals(DType.BF16, c.defaultDType());
+        assertEquals(MatmulPrecision.HIGH, c.matmulPrecision());
         assertEquals(512 * MIB, c.memoryLimitBytes());
         for (String key : ALL_KEYS.split(", ")) {
             assertEquals(new ConfigSource(Kind.FILE, f.toString()), c.sourceOf(key), key);
@@ -135,7 +139,7 @@ class ConfigLoaderTest {
     void jsonFileSetsEveryKey() throws IOException {
         Path f = write("xpu4j.json", """
                 {"backend": "cpu", "device": 3, "fallbackBackends": ["cuda"],
-                 "opFallback": "ERROR", "defaultDType": "F16",
+                 "opFallback": "ERROR", "defaultDType": "F16", "matmulPrecision": "HIGH",
                  "memory": {"limitBytes": 1073741824}}
                 """);
         Config c = load(Map.of(), new Properties());
@@ -144,6 +148,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("cuda"), c.fallbackBackends());
         assertEquals(OpFallback.ERROR, c.opFallback());
         assertEquals(DType.F16, c.defaultDType());
+        assertEquals(MatmulPrecision.HIGH, c.matmulPrecision());
         assertEquals(GIB, c.memoryLimitBytes());
         assertEquals(new ConfigSource(Kind.FILE, f.toString()), c.sourceOf("memory.limitBytes"));
     }
@@ -203,18 +208,33 @@ class ConfigLoaderTest {
                 fallbackBackends: [cann]
                 opFallback: error
                 defaultDType: bf16
+                matmulPrecision: high
                 memory: {limitBytes: 1GiB}
                 """);
         Map<String, String> env = Map.of(
                 "XPU4J_DEVICE", "2",
                 "XPU4J_OP_FALLBACK", "cpu",
                 "XPU4J_DEFAULT_DTYPE", "f16",
+                "XPU4J_MATMUL_PRECISION", "highest",
                 "XPU4J_MEMORY_LIMIT_BYTES", "2GiB");
         Properties props = props(
                 "xpu4j.defaultDType", "i8",
+                "xpu4j.matmulPrecision", "high",
                 "xpu4j.memory.limitBytes", "3GiB");
         Config loaded = load(env, props);
         Config c = loaded.toBuilder().memoryLimitBytes(4 * GIB).build();
+        Config envWins = load(env, new Properties());
+        Config codeWins = loaded.toBuilder().matmulPrecision(MatmulPrecision.HIGHEST).build();
+
+        assertEquals(MatmulPrecision.HIGH, load(Map.of(), new Properties()).matmulPrecision());
+        assertEquals(MatmulPrecision.HIGHEST, envWins.matmulPrecision());
+        assertEquals(new ConfigSource(Kind.ENVIRONMENT, "XPU4J_MATMUL_PRECISION"),
+                envWins.sourceOf("matmulPrecision"));
+        assertEquals(MatmulPrecision.HIGH, c.matmulPrecision());
+        assertEquals(new ConfigSource(Kind.SYSTEM_PROPERTY, "-Dxpu4j.matmulPrecision"),
+                c.sourceOf("matmulPrecision"));
+        assertEquals(MatmulPrecision.HIGHEST, codeWins.matmulPrecision());
+        assertEquals(Kind.CODE, codeWins.sourceOf("matmulPrecision").kind());
 
         assertEquals("cuda", c.backend());
         assertEquals(List.of("cann"), c.fallbackBackends());
@@ -248,6 +268,7 @@ class ConfigLoaderTest {
                 "XPU4J_FALLBACK_BACKENDS", "cann, cpu",
                 "XPU4J_OP_FALLBACK", "Error",
                 "XPU4J_DEFAULT_DTYPE", "f8_e4m3",
+                "XPU4J_MATMUL_PRECISION", " High ",
                 "XPU4J_MEMORY_LIMIT_BYTES", "64m");
         Config fromEnv = load(env, new Properties());
         assertEquals("cuda", fromEnv.backend());
@@ -255,6 +276,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("cann", "cpu"), fromEnv.fallbackBackends());
         assertEquals(OpFallback.ERROR, fromEnv.opFallback());
         assertEquals(DType.F8_E4M3, fromEnv.defaultDType());
+        assertEquals(MatmulPrecision.HIGH, fromEnv.matmulPrecision());
         assertEquals(64 * MIB, fromEnv.memoryLimitBytes());
         for (ConfigSource s : fromEnv.sources().values()) {
             assertEquals(Kind.ENVIRONMENT, s.kind());
@@ -266,6 +288,7 @@ class ConfigLoaderTest {
                 "xpu4j.fallbackBackends", "cuda",
                 "xpu4j.opFallback", "cpu",
                 "xpu4j.defaultDType", "I64",
+                "xpu4j.matmulPrecision", "HIGHEST",
                 "xpu4j.memory.limitBytes", "1k");
         Config both = load(env, props);
         assertEquals("cann", both.backend());
@@ -273,6 +296,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("cuda"), both.fallbackBackends());
         assertEquals(OpFallback.CPU, both.opFallback());
         assertEquals(DType.I64, both.defaultDType());
+        assertEquals(MatmulPrecision.HIGHEST, both.matmulPrecision());
         assertEquals(1024L, both.memoryLimitBytes());
         for (Map.Entry<String, ConfigSource> s : both.sources().entrySet()) {
             assertEquals(new ConfigSource(Kind.SYSTEM_PROPERTY, "-Dxpu4j." + s.getKey()), s.getValue());
@@ -294,17 +318,30 @@ class ConfigLoaderTest {
         assertEquals(Kind.DEFAULT, c.sourceOf("opFallback").kind());
         assertEquals(Kind.DEFAULT, loaded.sourceOf("device").kind());
         assertEquals(0, loaded.device());
+
+        Config high = loadProp("xpu4j.matmulPrecision", "high");
+        Config kept = high.toBuilder().device(2).build();
+        assertEquals(MatmulPrecision.HIGH, kept.matmulPrecision());
+        assertEquals(new ConfigSource(Kind.SYSTEM_PROPERTY, "-Dxpu4j.matmulPrecision"),
+                kept.sourceOf("matmulPrecision"));
+        Config overridden = high.toBuilder().matmulPrecision(MatmulPrecision.HIGHEST).build();
+        assertEquals(MatmulPrecision.HIGHEST, overridden.matmulPrecision());
+        assertEquals(Kind.CODE, overridden.sourceOf("matmulPrecision").kind());
+        assertEquals(Config.defaults(), overridden, "equality ignores where values came from");
+        assertTrue(!high.equals(Config.defaults()), "matmulPrecision takes part in equality");
     }
 
     @Test
     void builderSetsEveryKeyFromCode() {
         Config c = Config.builder().backend("cann").device(7).fallbackBackends(List.of("cuda", "cpu"))
-                .opFallback(OpFallback.ERROR).defaultDType(DType.I32).memoryLimitBytes(99).build();
+                .opFallback(OpFallback.ERROR).defaultDType(DType.I32).matmulPrecision(MatmulPrecision.HIGH)
+                .memoryLimitBytes(99).build();
         assertEquals("cann", c.backend());
         assertEquals(7, c.device());
         assertEquals(List.of("cuda", "cpu"), c.fallbackBackends());
         assertEquals(OpFallback.ERROR, c.opFallback());
         assertEquals(DType.I32, c.defaultDType());
+        assertEquals(MatmulPrecision.HIGH, c.matmulPrecision());
         assertEquals(99L, c.memoryLimitBytes());
         for (ConfigSource s : c.sources().values()) {
             assertEquals(Kind.CODE, s.kind());
@@ -325,9 +362,22 @@ class ConfigLoaderTest {
     @Test
     void toStringListsEffectiveValues() {
         String s = Config.builder().backend("cuda").device(3).memoryLimitBytes(42)
-                .defaultDType(DType.BF16).opFallback(OpFallback.ERROR).build().toString();
+                .defaultDType(DType.BF16).opFallback(OpFallback.ERROR).matmulPrecision(MatmulPrecision.HIGH)
+                .build().toString();
         assertContainsAll(s, "backend=cuda", "device=3", "fallbackBackends=[cpu]", "opFallback=error",
-                "defaultDType=bf16", "memory.limitBytes=42");
+                "defaultDType=bf16", "matmulPrecision=high", "memory.limitBytes=42");
+    }
+
+    @Test
+    void matmulPrecisionReachesKernelsAsAnAttribute() {
+        assertEquals("f32Precision", Ops.MATMUL_F32_PRECISION);
+        assertEquals(MatmulPrecision.HIGHEST, MatmulPrecision.of(OpAttrs.NONE), "absent means highest");
+        assertEquals(MatmulPrecision.HIGH, MatmulPrecision.of(OpAttrs.of("f32Precision", "high")));
+        assertEquals(MatmulPrecision.HIGHEST, MatmulPrecision.of(OpAttrs.of("f32Precision", "highest")));
+        XpuException e = assertThrows(XpuException.class,
+                () -> MatmulPrecision.of(OpAttrs.of("f32Precision", "HIGH")));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertContainsAll(e.getMessage(), "'HIGH'", "'f32Precision'", "allowed: highest, high");
     }
 
     @Test
@@ -421,7 +471,7 @@ class ConfigLoaderTest {
                 Map.of("XPU4J_BACKND", "cuda", "XPU4J_ZZZ", "1", "XPU4J_BACKEND", "cpu"), new Properties()));
         assertContainsAll(e.getMessage(), "env XPU4J_BACKND", "'XPU4J_BACKND'", "'cuda'", "XPU4J_ZZZ",
                 "allowed: XPU4J_BACKEND, XPU4J_DEVICE, XPU4J_FALLBACK_BACKENDS, XPU4J_OP_FALLBACK,"
-                        + " XPU4J_DEFAULT_DTYPE, XPU4J_MEMORY_LIMIT_BYTES, XPU4J_CONFIG");
+                        + " XPU4J_DEFAULT_DTYPE, XPU4J_MATMUL_PRECISION, XPU4J_MEMORY_LIMIT_BYTES, XPU4J_CONFIG");
     }
 
     @Test
@@ -435,7 +485,7 @@ class ConfigLoaderTest {
         XpuException e = configError(() -> loadProp("xpu4j.backnd", "cuda"));
         assertContainsAll(e.getMessage(), "-Dxpu4j.backnd", "'xpu4j.backnd'", "'cuda'",
                 "allowed: xpu4j.backend, xpu4j.device, xpu4j.fallbackBackends, xpu4j.opFallback,"
-                        + " xpu4j.defaultDType, xpu4j.memory.limitBytes, xpu4j.config");
+                        + " xpu4j.defaultDType, xpu4j.matmulPrecision, xpu4j.memory.limitBytes, xpu4j.config");
     }
 
     @Test
@@ -461,6 +511,9 @@ class ConfigLoaderTest {
             fallbackBackends  | XPU4J_FALLBACK_BACKENDS  | cpu,,cuda | distinct entries from cpu, cuda, cann
             opFallback        | XPU4J_OP_FALLBACK        | gpu       | cpu, error
             defaultDType      | XPU4J_DEFAULT_DTYPE      | f12       | f32, f16, bf16, f8_e4m3, f8_e5m2, i8, i32, i64, bool
+            matmulPrecision   | XPU4J_MATMUL_PRECISION   | medium    | highest, high
+            matmulPrecision   | XPU4J_MATMUL_PRECISION   | tf32      | highest, high
+            matmulPrecision   | XPU4J_MATMUL_PRECISION   | ''        | highest, high
             memory.limitBytes | XPU4J_MEMORY_LIMIT_BYTES | -1        | an integer >= 0 (0 = unlimited)
             memory.limitBytes | XPU4J_MEMORY_LIMIT_BYTES | 1.5GiB    | 512MiB, 4GiB
             memory.limitBytes | XPU4J_MEMORY_LIMIT_BYTES | 12XB      | 512MiB, 4GiB
@@ -526,6 +579,8 @@ class ConfigLoaderTest {
         assertContainsAll(e.getMessage(), "bad value '-1' for key 'memory.limitBytes'", "0 = unlimited");
         e = configError(() -> Config.builder().defaultDType(null).build());
         assertContainsAll(e.getMessage(), "'defaultDType'", "'null'", "f32");
+        e = configError(() -> Config.builder().matmulPrecision(null).build());
+        assertContainsAll(e.getMessage(), "code: bad value 'null' for key 'matmulPrecision'", "highest, high");
         e = configError(() -> Config.builder().opFallback(null).build());
         assertContainsAll(e.getMessage(), "'opFallback'", "'null'", "cpu, error");
         e = configError(() -> Config.builder().fallbackBackends(null).build());
@@ -553,6 +608,8 @@ class ConfigLoaderTest {
             'backend: true'                     | backend           | true         | auto, cpu, cuda, cann
             'opFallback: [cpu]'                 | opFallback        | '["cpu"]'    | cpu, error
             'defaultDType: 32'                  | defaultDType      | 32           | f32, f16
+            'matmulPrecision: true'             | matmulPrecision   | true         | highest, high
+            'matmulPrecision: [high]'           | matmulPrecision   | '["high"]'   | highest, high
             'fallbackBackends: 5'               | fallbackBackends  | 5            | cpu, cuda, cann
             'fallbackBackends: {a: cpu}'        | fallbackBackends  | '{"a":"cpu"}' | cpu, cuda, cann
             'fallbackBackends: [cpu, 1]'        | fallbackBackends  | '["cpu",1]'  | cpu, cuda, cann

@@ -1,5 +1,6 @@
 package io.xpu4j.backend.cann;
 
+import io.xpu4j.api.Config.MatmulPrecision;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.KernelCall;
@@ -28,8 +29,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * have no single aclnn operator here and are composed from several (see {@code docs/cann.md}).
  */
 final class CannNnKernels {
-    /** KEEP_DTYPE: F32 stays F32 (no HF32 down-cast; there is no config key allowing it yet), F16/BF16 as they are. */
-    static final byte CUBE_KEEP_DTYPE = 0;
+    /**
+     * Attention's internal BatchMatMuls keep the input dtype: {@code matmulPrecision} applies to
+     * {@code matmul}/{@code linear} only.
+     */
+    static final byte CUBE_KEEP_DTYPE = CubeMath.KEEP_DTYPE;
 
     private CannNnKernels() {
     }
@@ -77,20 +81,22 @@ final class CannNnKernels {
         Tensor x = c.input(0);
         Tensor w = c.input(1);
         Tensor out = c.output();
+        MatmulPrecision precision = MatmulPrecision.of(c.attrs());
         try (AclCall a = new AclCall(c.device(), describe(c))) {
             if (x.shape(-1) == 0) {
                 a.run("InplaceFillScalar", a.t(out), a.scalar(0));
                 return;
             }
+            byte cube = CubeMath.choose(out.dtype(), precision, a.device().runtime().socName);
             switch (out.rank()) {
-                case 2 -> a.run("Mm", a.t(x), a.t(w), a.t(out), CUBE_KEEP_DTYPE);
-                case 3 -> a.run("BatchMatMul", a.t(x), a.t(w), a.t(out), CUBE_KEEP_DTYPE);
+                case 2 -> a.run("Mm", a.t(x), a.t(w), a.t(out), cube);
+                case 3 -> a.run("BatchMatMul", a.t(x), a.t(w), a.t(out), cube);
                 default -> {
                     if (out.rank() > 6) {
                         throw new XpuException(ErrorCode.INVALID_ARGUMENT, "matmul on cann: aclnnMatmul takes at most 6 dims; got "
                                 + Arrays.toString(out.shape()) + "; reshape the batch dims first");
                     }
-                    a.run("Matmul", a.t(x), a.t(w), a.t(out), CUBE_KEEP_DTYPE);
+                    a.run("Matmul", a.t(x), a.t(w), a.t(out), cube);
                 }
             }
         }

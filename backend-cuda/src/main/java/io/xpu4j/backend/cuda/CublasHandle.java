@@ -7,7 +7,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 
 /**
  * One device's {@code cublasHandle_t}, bound to the device's default stream, in default math
- * mode (no TF32 for F32 GEMM: F32 results must match the CPU backend's float32 accumulation) and
+ * mode (no TF32 for F32 GEMM unless a call asks for it through its compute type, see
+ * {@link MatmulOp}: by default F32 results must match the CPU backend's float32 accumulation) and
  * with reduced-precision reductions disallowed (F16/BF16 results accumulate in F32 throughout).
  */
 final class CublasHandle {

@@ -1,5 +1,6 @@
 package io.xpu4j.backend.cuda;
 
+import io.xpu4j.api.Config.MatmulPrecision;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.KernelCall;
@@ -16,7 +17,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * {@code matmul} on cuBLAS: {@code cublasGemmStridedBatchedEx} (or {@code cublasGemmEx} for one
- * matrix) with F32 accumulation ({@code CUBLAS_COMPUTE_32F}, default math mode, so no TF32).
+ * matrix) with F32 accumulation. The compute type is {@code CUBLAS_COMPUTE_32F} (the handle is in
+ * default math mode, so no TF32) unless an F32 call carries {@code f32Precision = high}
+ * ({@code matmulPrecision: high}), which selects {@code CUBLAS_COMPUTE_32F_FAST_TF32}: inputs
+ * rounded to TF32 on tensor cores, sums still in F32. F16/BF16 always use {@code CUBLAS_COMPUTE_32F}.
  *
  * <p>cuBLAS is column-major; a row-major [M, N] result C is the column-major [N, M] matrix C^T,
  * and C^T = B^T A^T, so the call passes B first with m = N, n = M. A row-major operand read as
@@ -42,6 +46,13 @@ final class MatmulOp {
             case BF16 -> CublasApi.CUDA_R_16BF;
             default -> throw new XpuException(ErrorCode.DTYPE_MISMATCH, "matmul on cuda takes F32, F16 or BF16, got " + t);
         };
+    }
+
+    /** The cuBLAS compute type for a matmul of {@code t} at the requested F32 precision. */
+    static int computeType(DType t, MatmulPrecision precision) {
+        return t == DType.F32 && precision == MatmulPrecision.HIGH
+                ? CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32
+                : CublasApi.CUBLAS_COMPUTE_32F;
     }
 
     /**
@@ -98,6 +109,7 @@ final class MatmulOp {
         Tensor out = c.output();
         CudaDevice d = ElementwiseOps.device(c);
         DType t = out.dtype();
+        int compute = computeType(t, MatmulPrecision.of(c.attrs()));
         int rank = out.rank();
         long m = out.shape(rank - 2);
         long n = out.shape(rank - 1);
@@ -131,7 +143,7 @@ final class MatmulOp {
             }
             long aAddr = (ac != null ? ac : a).address();
             long bAddr = (bc != null ? bc : b).address();
-            gemm(d, t, (int) m, (int) n, (int) k, (int) batch, aAddr, oa, bAddr, ob, out.address());
+            gemm(d, t, compute, (int) m, (int) n, (int) k, (int) batch, aAddr, oa, bAddr, ob, out.address());
         } finally {
             if (ac != null) {
                 ac.close();
@@ -142,7 +154,7 @@ final class MatmulOp {
         }
     }
 
-    private static void gemm(CudaDevice d, DType t, int m, int n, int k, int batch,
+    private static void gemm(CudaDevice d, DType t, int compute, int m, int n, int k, int batch,
                              long a, Operand oa, long b, Operand ob, long c) {
         CublasHandle h = d.blas();
         CublasApi api = h.api();
@@ -151,7 +163,7 @@ final class MatmulOp {
         int opA = oa.transposed() ? CublasApi.CUBLAS_OP_T : CublasApi.CUBLAS_OP_N;
         d.makeCurrent();
         try (Arena arena = Arena.ofConfined()) {
-            // CUBLAS_COMPUTE_32F takes float scalars (host pointers: the handle's default pointer mode)
+            // both 32F compute types take float scalars (host pointers: the handle's default pointer mode)
             MemorySegment alpha = arena.allocateFrom(JAVA_FLOAT, 1f);
             MemorySegment beta = arena.allocateFrom(JAVA_FLOAT, 0f);
             MemorySegment pa = MemorySegment.ofAddress(a);
@@ -162,12 +174,12 @@ final class MatmulOp {
             if (batch == 1) {
                 call = "cublasGemmEx(m=" + n + ", n=" + m + ", k=" + k + ")";
                 status = api.gemmEx(h.handle(), opB, opA, n, m, k, alpha, pb, type, (int) ob.ld(), pa, type,
-                        (int) oa.ld(), beta, pc, type, n, CublasApi.CUBLAS_COMPUTE_32F, CublasApi.CUBLAS_GEMM_DEFAULT);
+                        (int) oa.ld(), beta, pc, type, n, compute, CublasApi.CUBLAS_GEMM_DEFAULT);
             } else {
                 call = "cublasGemmStridedBatchedEx(m=" + n + ", n=" + m + ", k=" + k + ", batch=" + batch + ")";
                 status = api.gemmStridedBatchedEx(h.handle(), opB, opA, n, m, k, alpha, pb, type, (int) ob.ld(),
                         ob.batchStride(), pa, type, (int) oa.ld(), oa.batchStride(), beta, pc, type, n,
-                        (long) m * n, batch, CublasApi.CUBLAS_COMPUTE_32F, CublasApi.CUBLAS_GEMM_DEFAULT);
+                        (long) m * n, batch, compute, CublasApi.CUBLAS_GEMM_DEFAULT);
             }
             api.check(status, call, d.id());
         }

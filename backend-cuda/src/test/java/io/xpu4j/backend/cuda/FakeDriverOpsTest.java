@@ -268,6 +268,69 @@ class FakeDriverOpsTest {
     }
 
     @Test
+    void matmulComputeTypeFollowsTheF32PrecisionAttribute() {
+        OpAttrs highest = OpAttrs.of("f32Precision", "highest");
+        OpAttrs high = OpAttrs.of("f32Precision", "high");
+        Tensor a = f32(2, 3);
+        Tensor b = f32(3, 4);
+        run("matmul", ops.empty(DType.F32, 2, 4), OpAttrs.NONE, a, b);
+        assertEquals(CublasApi.CUBLAS_COMPUTE_32F, fake.gemms.getLast().computeType(), "no attribute: highest");
+        assertEquals(68, CublasApi.CUBLAS_COMPUTE_32F, "cublasComputeType_t CUBLAS_COMPUTE_32F");
+        run("matmul", ops.empty(DType.F32, 2, 4), highest, a, b);
+        assertEquals(CublasApi.CUBLAS_COMPUTE_32F, fake.gemms.getLast().computeType());
+        run("matmul", ops.empty(DType.F32, 2, 4), high, a, b);
+        assertEquals(CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32, fake.gemms.getLast().computeType());
+        assertEquals(77, CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32, "cublasComputeType_t CUBLAS_COMPUTE_32F_FAST_TF32");
+        // batched F32 takes the same path
+        run("matmul", ops.empty(DType.F32, 5, 2, 4), high, f32(5, 2, 3), f32(5, 3, 4));
+        assertEquals("cublasGemmStridedBatchedEx", fake.gemms.getLast().symbol());
+        assertEquals(CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32, fake.gemms.getLast().computeType());
+        // F16/BF16 always accumulate in plain F32, whatever the setting
+        for (DType t : List.of(DType.F16, DType.BF16)) {
+            for (OpAttrs attrs : List.of(OpAttrs.NONE, highest, high)) {
+                run("matmul", ops.empty(t, 2, 4), attrs, a.cast(t), b.cast(t));
+                assertEquals(CublasApi.CUBLAS_COMPUTE_32F, fake.gemms.getLast().computeType(), t + " " + attrs);
+                run("matmul", ops.empty(t, 5, 2, 4), attrs, f32(5, 2, 3).cast(t), f32(5, 3, 4).cast(t));
+                assertEquals(CublasApi.CUBLAS_COMPUTE_32F, fake.gemms.getLast().computeType(), t + " batched " + attrs);
+            }
+        }
+        assertTrue(fake.gemms.stream().noneMatch(g -> g.type() != CublasApi.CUDA_R_32F
+                && g.computeType() == CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32), "never TF32 for F16/BF16");
+    }
+
+    @Test
+    void tf32MatmulStaysWithinTf32Tolerance() {
+        // 1 + 2^-12 is lost in TF32 (10 mantissa bits) but exact in F32: the fake rounds like tensor cores
+        Tensor a = ops.tensor(new float[]{1f + 0x1p-12f, 1f, 0.1f, -3f, 2.5f, 1f / 3f}, 2, 3);
+        Tensor b = f32(3, 4);
+        Tensor exact = ops.empty(DType.F32, 2, 4);
+        Tensor fast = ops.empty(DType.F32, 2, 4);
+        run("matmul", exact, OpAttrs.of("f32Precision", "highest"), a, b);
+        run("matmul", fast, OpAttrs.of("f32Precision", "high"), a, b);
+        float[] want = ops.matmul(a, b).toFloatArray();
+        float[] e = exact.toFloatArray();
+        float[] f = fast.toFloatArray();
+        double maxDiff = 0;
+        for (int i = 0; i < want.length; i++) {
+            double scale = Math.max(1, Math.abs(want[i]));
+            assertEquals(want[i], e[i], 1e-6 * scale, "highest at " + i);
+            // TF32 rounds each input by at most 2^-11 relative; K = 3 products of such values
+            assertEquals(want[i], f[i], 3e-3 * scale, "high at " + i);
+            maxDiff = Math.max(maxDiff, Math.abs(f[i] - e[i]) / scale);
+        }
+        assertTrue(maxDiff > 1e-5, "high must round the inputs (max relative difference " + maxDiff + ")");
+    }
+
+    @Test
+    void badF32PrecisionAttributeIsRejectedBeforeCallingCublas() {
+        XpuException e = assertThrows(XpuException.class, () -> run("matmul", ops.empty(DType.F32, 2, 4),
+                OpAttrs.of("f32Precision", "medium"), f32(2, 3), f32(3, 4)));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("'medium'") && e.getMessage().contains("highest, high"), e::getMessage);
+        assertTrue(fake.gemms.isEmpty());
+    }
+
+    @Test
     void matmulPassesTransposedWeightsWithOpT() {
         Tensor a = f32(2, 3);
         Tensor w = f32(4, 3); // linear: x · wᵀ

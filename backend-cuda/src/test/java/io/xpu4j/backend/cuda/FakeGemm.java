@@ -10,7 +10,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * The fake cuBLAS's GEMM: column-major C = alpha·op(A)·op(B) + beta·C per matrix of a batch, with
  * the argument checks of the reference BLAS that cuBLAS documents (a leading dimension below
  * max(1, rows of the stored matrix) is {@code CUBLAS_STATUS_INVALID_VALUE}, even when a
- * dimension is 0). Sums in double; the result is rounded to the C type.
+ * dimension is 0). Sums in double; the result is rounded to the C type. {@code CUBLAS_COMPUTE_32F}
+ * takes every supported type; {@code CUBLAS_COMPUTE_32F_FAST_TF32} only F32 matrices, whose
+ * inputs it rounds to TF32 (10 mantissa bits, nearest even) as tensor cores would.
  */
 final class FakeGemm {
     static final int CUBLAS_STATUS_INVALID_VALUE = 7;
@@ -35,7 +37,9 @@ final class FakeGemm {
                 || g.ldc() < Math.max(1, m)) {
             return CUBLAS_STATUS_INVALID_VALUE;
         }
-        if (g.computeType() != CublasApi.CUBLAS_COMPUTE_32F || size(g.type()) == 0) {
+        boolean tf32 = g.computeType() == CublasApi.CUBLAS_COMPUTE_32F_FAST_TF32;
+        if (size(g.type()) == 0 || !(g.computeType() == CublasApi.CUBLAS_COMPUTE_32F
+                || (tf32 && g.type() == CublasApi.CUDA_R_32F))) {
             return CUBLAS_STATUS_NOT_SUPPORTED;
         }
         if (m == 0 || n == 0 || g.batch() == 0) {
@@ -54,7 +58,9 @@ final class FakeGemm {
                     for (int l = 0; l < k; l++) {
                         long ai = p * g.strideA() + (ta ? l + (long) i * g.lda() : i + (long) l * g.lda());
                         long bi = p * g.strideB() + (tb ? j + (long) l * g.ldb() : l + (long) j * g.ldb());
-                        sum += (double) load(a, ai, t) * load(b, bi, t);
+                        float x = load(a, ai, t);
+                        float y = load(b, bi, t);
+                        sum += tf32 ? (double) toTf32(x) * toTf32(y) : (double) x * y;
                     }
                     long ci = p * g.strideC() + i + (long) j * g.ldc();
                     double r = alpha * sum + (beta == 0 ? 0 : beta * (double) load(c, ci, t));
@@ -63,6 +69,13 @@ final class FakeGemm {
             }
         }
         return 0;
+    }
+
+    /** Rounds to 10 explicit mantissa bits, nearest even (finite values; enough for the tests). */
+    static float toTf32(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int rounded = (bits + 0xFFF + ((bits >>> 13) & 1)) & ~0x1FFF;
+        return Float.intBitsToFloat(rounded);
     }
 
     private static int size(int type) {
