@@ -8,6 +8,7 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -202,9 +203,7 @@ final class CannKernels {
         for (int i = 0; i < d.length; i++) {
             if (d[i] == 0) {
                 long dividend = a.readI64(AclView.of(x))[i];
-                throw new XpuException(ErrorCode.INVALID_ARGUMENT, "div: integer division by zero (" + x.dtype()
-                        + " dividend " + dividend + " / divisor 0); integer div needs non-zero divisors,"
-                        + " cast to a float dtype to get Inf/NaN instead");
+                throw ContractErrors.integerDivisionByZero(x.dtype(), Long.toString(dividend));
             }
         }
     }
@@ -286,19 +285,19 @@ final class CannKernels {
     private static void checkIntegerTarget(AclCall a, Tensor x, DType from, DType to) {
         if (from.isFloatingPoint()) {
             float[] v = a.readF32(AclView.of(x));
-            double lo = to == I64 ? -0x1p63 : minOf(to) - 1.0;
-            double hi = to == I64 ? 0x1p63 : maxOf(to) + 1.0;
+            double lo = to == I64 ? -0x1p63 : ContractErrors.minOf(to) - 1.0;
+            double hi = to == I64 ? 0x1p63 : ContractErrors.maxOf(to) + 1.0;
             boolean loInclusive = to == I64;
             for (float f : v) {
                 double d = f;
                 if (!(d < hi && (d > lo || (loInclusive && d == lo)))) {
-                    throw notAllowed(Float.toString(f), from, to);
+                    throw ContractErrors.castNotAllowed(Float.toString(f), from, to);
                 }
             }
         } else if (from != BOOL && to.byteSize() < from.byteSize()) {
             for (long w : a.readI64(AclView.of(x))) {
-                if (w < minOf(to) || w > maxOf(to)) {
-                    throw notAllowed(Long.toString(w), from, to);
+                if (w < ContractErrors.minOf(to) || w > ContractErrors.maxOf(to)) {
+                    throw ContractErrors.castNotAllowed(Long.toString(w), from, to);
                 }
             }
         }
@@ -320,25 +319,4 @@ final class CannKernels {
         a.run("Cast", a.t(f), AclCall.code(out.dtype()), a.t(out));
     }
 
-    private static long minOf(DType t) {
-        return switch (t) {
-            case I8 -> Byte.MIN_VALUE;
-            case I32 -> Integer.MIN_VALUE;
-            default -> Long.MIN_VALUE;
-        };
-    }
-
-    private static long maxOf(DType t) {
-        return switch (t) {
-            case I8 -> Byte.MAX_VALUE;
-            case I32 -> Integer.MAX_VALUE;
-            default -> Long.MAX_VALUE;
-        };
-    }
-
-    private static XpuException notAllowed(String value, DType from, DType to) {
-        return new XpuException(ErrorCode.INVALID_ARGUMENT, "cast " + from + " -> " + to + ": value " + value
-                + " is not allowed; the target holds whole numbers in [" + minOf(to) + ", " + maxOf(to)
-                + "] (floats are truncated toward zero first; NaN and infinities have no integer value)");
-    }
 }

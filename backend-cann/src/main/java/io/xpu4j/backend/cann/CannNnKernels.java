@@ -7,6 +7,7 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 import io.xpu4j.api.spi.MemoryBlock;
 
 import java.lang.foreign.Arena;
@@ -147,9 +148,7 @@ final class CannNnKernels {
             long[] values = a.readI64(idv);
             for (int p = 0; p < values.length; p++) {
                 if (values[p] < 0 || values[p] >= vocab) {
-                    throw new XpuException(ErrorCode.INVALID_ARGUMENT, "embedding: id " + values[p] + " at position "
-                            + position(ids.shape(), p) + " of ids " + ids.describe() + " is outside [0, " + vocab
-                            + "), the rows of weight " + weight.describe());
+                    throw ContractErrors.embeddingIdOutOfRange(values[p], p, ids, weight);
                 }
             }
             AclView wv = AclView.of(weight);
@@ -160,16 +159,6 @@ final class CannNnKernels {
             }
             a.run("Embedding", a.t(wv), a.t(idv.reshape(n)), a.t(ov));
         }
-    }
-
-    private static String position(long[] shape, long flat) {
-        long flat0 = flat;
-        long[] idx = new long[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            idx[d] = flat % shape[d];
-            flat /= shape[d];
-        }
-        return Arrays.toString(idx) + " (flat index " + flat0 + ")";
     }
 
     // ---- rope -----------------------------------------------------------------------------------

@@ -1,12 +1,11 @@
 package io.xpu4j.backend.cpu;
 
 import io.xpu4j.api.DType;
-import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.FloatFormats;
 import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
-import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -149,13 +148,13 @@ final class CastKernels {
     private static void truncate(float[] v, int n, long[] w, DType from, DType to) {
         // Valid inputs are those whose truncation lies in [min, max]: the open interval
         // (min - 1, max + 1), exact in double for I8 and I32; I64's bounds are powers of two.
-        double lo = to == I64 ? -0x1p63 : minOf(to) - 1.0;
-        double hi = to == I64 ? 0x1p63 : maxOf(to) + 1.0;
+        double lo = to == I64 ? -0x1p63 : ContractErrors.minOf(to) - 1.0;
+        double hi = to == I64 ? 0x1p63 : ContractErrors.maxOf(to) + 1.0;
         boolean loInclusive = to == I64;
         for (int i = 0; i < n; i++) {
             double d = v[i];
             if (!(d < hi && (d > lo || (loInclusive && d == lo)))) {
-                throw notAllowed(Float.toString(v[i]), from, to);
+                throw ContractErrors.castNotAllowed(Float.toString(v[i]), from, to);
             }
             w[i] = (long) d;
         }
@@ -166,36 +165,15 @@ final class CastKernels {
         if (to.byteSize() >= from.byteSize()) {
             return; // widening (or BOOL's 0/1 into I8)
         }
-        long min = minOf(to);
-        long max = maxOf(to);
+        long min = ContractErrors.minOf(to);
+        long max = ContractErrors.maxOf(to);
         for (int i = 0; i < n; i++) {
             if (w[i] < min || w[i] > max) {
-                throw notAllowed(Long.toString(w[i]), from, to);
+                throw ContractErrors.castNotAllowed(Long.toString(w[i]), from, to);
             }
         }
     }
 
-    private static long minOf(DType t) {
-        return switch (t) {
-            case I8 -> Byte.MIN_VALUE;
-            case I32 -> Integer.MIN_VALUE;
-            default -> Long.MIN_VALUE;
-        };
-    }
-
-    private static long maxOf(DType t) {
-        return switch (t) {
-            case I8 -> Byte.MAX_VALUE;
-            case I32 -> Integer.MAX_VALUE;
-            default -> Long.MAX_VALUE;
-        };
-    }
-
-    private static XpuException notAllowed(String value, DType from, DType to) {
-        return new XpuException(ErrorCode.INVALID_ARGUMENT, "cast " + from + " -> " + to + ": value " + value
-                + " is not allowed; the target holds whole numbers in [" + minOf(to) + ", " + maxOf(to)
-                + "] (floats are truncated toward zero first; NaN and infinities have no integer value)");
-    }
 
     /** Same dtype: the bytes as they are. */
     private static void copyRaw(Tensor x, Tensor out) {

@@ -7,6 +7,7 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -291,9 +292,7 @@ final class ElementwiseKernels {
     private static void divLong(long[] x, long[] y, int n, DType t) {
         for (int i = 0; i < n; i++) {
             if (y[i] == 0) {
-                throw new XpuException(ErrorCode.INVALID_ARGUMENT, "div: integer division by zero (" + t
-                        + " dividend " + x[i] + " / divisor 0); integer div needs non-zero divisors,"
-                        + " cast to a float dtype to get Inf/NaN instead");
+                throw ContractErrors.integerDivisionByZero(t, Long.toString(x[i]));
             }
             x[i] /= y[i];
         }

@@ -1,14 +1,12 @@
 package io.xpu4j.backend.cpu;
 
 import io.xpu4j.api.DType;
-import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
-import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -48,9 +46,7 @@ final class EmbeddingKernel {
         for (long p = 0; p < n; p++) {
             long id = id(is, wide, io + p);
             if (id < 0 || id >= vocab) {
-                throw new XpuException(ErrorCode.INVALID_ARGUMENT, "embedding: id " + id + " at position "
-                        + position(ids.shape(), p) + " of ids " + ids.describe() + " is outside [0, " + vocab
-                        + "), the rows of weight " + weight.describe());
+                throw ContractErrors.embeddingIdOutOfRange(id, p, ids, weight);
             }
         }
         long wb = weight.byteOffset();
@@ -67,14 +63,4 @@ final class EmbeddingKernel {
         return wide ? s.get(Rows.I64, idx * 8) : s.get(Rows.I32, idx * 4);
     }
 
-    /** Row-major index {@code flat} of {@code shape} as {@code [i, j, ...]}. */
-    private static String position(long[] shape, long flat) {
-        long flat0 = flat;
-        long[] idx = new long[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            idx[d] = flat % shape[d];
-            flat /= shape[d];
-        }
-        return Arrays.toString(idx) + " (flat index " + flat0 + ")";
-    }
 }

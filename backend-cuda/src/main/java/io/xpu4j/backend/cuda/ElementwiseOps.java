@@ -6,6 +6,7 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -147,27 +148,10 @@ final class ElementwiseOps {
                 if (f.any()) {
                     String value = f.code() == DeviceErrorRecord.CAST_FLOAT_TO_INT
                             ? Float.toString((float) f.floatValue()) : Long.toString(f.intValue());
-                    throw castNotAllowed(value, from, to);
+                    throw ContractErrors.castNotAllowed(value, from, to);
                 }
             }
         }
-    }
-
-    /** The CPU backend's message for a value the target integer type cannot hold. */
-    static XpuException castNotAllowed(String value, DType from, DType to) {
-        long min = switch (to) {
-            case I8 -> Byte.MIN_VALUE;
-            case I32 -> Integer.MIN_VALUE;
-            default -> Long.MIN_VALUE;
-        };
-        long max = switch (to) {
-            case I8 -> Byte.MAX_VALUE;
-            case I32 -> Integer.MAX_VALUE;
-            default -> Long.MAX_VALUE;
-        };
-        return new XpuException(ErrorCode.INVALID_ARGUMENT, "cast " + from + " -> " + to + ": value " + value
-                + " is not allowed; the target holds whole numbers in [" + min + ", " + max
-                + "] (floats are truncated toward zero first; NaN and infinities have no integer value)");
     }
 
     static void unary(KernelCall c, int op) {
@@ -223,9 +207,7 @@ final class ElementwiseOps {
             if (validates) {
                 DeviceErrorRecord.Failure f = d.errors.read();
                 if (f.any()) {
-                    throw new XpuException(ErrorCode.INVALID_ARGUMENT, "div: integer division by zero (" + t
-                            + " dividend " + f.intValue() + " / divisor 0); integer div needs non-zero divisors,"
-                            + " cast to a float dtype to get Inf/NaN instead");
+                    throw ContractErrors.integerDivisionByZero(t, String.valueOf(f.intValue()));
                 }
             }
         }

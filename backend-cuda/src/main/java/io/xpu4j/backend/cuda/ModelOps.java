@@ -6,9 +6,9 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
+import io.xpu4j.api.spi.ContractErrors;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import java.util.List;
 
 /** rope, embedding and attention on the kernels of {@code nn.cu}. */
@@ -90,22 +90,9 @@ final class ModelOps {
             }
             DeviceErrorRecord.Failure f = d.errors.read();
             if (f.any()) {
-                throw new XpuException(ErrorCode.INVALID_ARGUMENT, "embedding: id " + f.intValue() + " at position "
-                        + position(ids.shape(), f.index()) + " of ids " + ids.describe() + " is outside [0, " + vocab
-                        + "), the rows of weight " + weight.describe());
+                throw ContractErrors.embeddingIdOutOfRange(f.intValue(), f.index(), ids, weight);
             }
         }
-    }
-
-    /** Row-major index {@code flat} of {@code shape} as {@code [i, j, ...] (flat index n)}. */
-    static String position(long[] shape, long flat) {
-        long rest = flat;
-        long[] idx = new long[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            idx[d] = rest % shape[d];
-            rest /= shape[d];
-        }
-        return Arrays.toString(idx) + " (flat index " + flat + ")";
     }
 
     static void attention(KernelCall c) {
