@@ -61,7 +61,9 @@ final class NnCases {
                 new Sm("with -inf (masked) entries", new long[]{4, 6}, Layout.CONTIGUOUS, -1,
                         r -> r.nextInt(3) == 0 ? NEG_INF : -5 + 10 * r.nextDouble()),
                 new Sm("empty", new long[]{0, 5}, Layout.CONTIGUOUS, -1, g),
-                new Sm("rows of 1000", new long[]{2, 1000}, Layout.CONTIGUOUS, -1, g));
+                new Sm("rows of 1000", new long[]{2, 1000}, Layout.CONTIGUOUS, -1, g),
+                new Sm("rows of 2100 (several sum blocks and a tail)", new long[]{2, 2100}, Layout.CONTIGUOUS, -1,
+                        Gen.uniform(-100, 100)));
         for (Sm v : variants) {
             c.add(op, t, v.name, str(v.shape) + (v.layout == Layout.CONTIGUOUS ? "" : " " + v.layout.label) + " axis " + v.axis, h -> {
                 Harness.In x = h.input(t, v.layout, v.gen, v.shape);
@@ -108,6 +110,7 @@ final class NnCases {
                 {"transposed input", new long[]{6, 10}, Layout.TRANSPOSED, true, true},
                 {"empty", new long[]{0, 8}, Layout.CONTIGUOUS, true, true},
                 {"rows of 1000", new long[]{2, 1000}, Layout.CONTIGUOUS, true, true},
+                {"rows of 2100, weight only", new long[]{2, 2100}, Layout.CONTIGUOUS, true, false},
         };
         double eps = 1e-5;
         for (Object[] v : variants) {
@@ -139,6 +142,7 @@ final class NnCases {
                 {"all-zero rows", new long[]{2, 8}, Layout.CONTIGUOUS, Gen.pick(0)},
                 {"empty", new long[]{0, 8}, Layout.CONTIGUOUS, g},
                 {"rows of 1000", new long[]{2, 1000}, Layout.CONTIGUOUS, g},
+                {"rows of 2100", new long[]{2, 2100}, Layout.CONTIGUOUS, g},
         };
         double eps = 1e-6;
         for (Object[] v : variants) {

@@ -502,7 +502,10 @@ final class Gemm {
                     for (; i + 3 <= m; i += 3) {
                         dot3x3Seg(ap, i, j, ow);
                     }
-                    for (; i < m; i++) {
+                    if (m - i == 2) {
+                        // one 2-row tile: two 1-row passes would each stream the weight rows again
+                        dot2x3Seg(ap, i, j, ow);
+                    } else if (m - i == 1) {
                         dot1x3Seg(ap, i, j, ow);
                     }
                 }
@@ -701,6 +704,49 @@ final class Gemm {
             storeC(c, ci, t20, ow);
             storeC(c, ci + 1, t21, ow);
             storeC(c, ci + 2, t22, ow);
+        }
+
+        private void dot2x3Seg(float[] ap, int i, int j, boolean ow) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            int r0 = i * kk, r1 = r0 + kk;
+            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs;
+            for (int p = 0; p < kv; p += L) {
+                FloatVector b0 = bv(q0 + p);
+                FloatVector b1 = bv(q1 + p);
+                FloatVector b2 = bv(q2 + p);
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                c00 = x.fma(b0, c00);
+                c01 = x.fma(b1, c01);
+                c02 = x.fma(b2, c02);
+                x = FloatVector.fromArray(S, ap, r1 + p);
+                c10 = x.fma(b0, c10);
+                c11 = x.fma(b1, c11);
+                c12 = x.fma(b2, c12);
+            }
+            float t00 = c00.reduceLanes(VectorOperators.ADD), t01 = c01.reduceLanes(VectorOperators.ADD);
+            float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
+            float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
+            for (int p = kv; p < kk; p++) {
+                float b0 = b.getAtIndex(F, q0 + p), b1 = b.getAtIndex(F, q1 + p), b2 = b.getAtIndex(F, q2 + p);
+                float x0 = ap[r0 + p], x1 = ap[r1 + p];
+                t00 += x0 * b0;
+                t01 += x0 * b1;
+                t02 += x0 * b2;
+                t10 += x1 * b0;
+                t11 += x1 * b1;
+                t12 += x1 * b2;
+            }
+            long ci = cOff + i * ldc + j;
+            storeC(c, ci, t00, ow);
+            storeC(c, ci + 1, t01, ow);
+            storeC(c, ci + 2, t02, ow);
+            ci += ldc;
+            storeC(c, ci, t10, ow);
+            storeC(c, ci + 1, t11, ow);
+            storeC(c, ci + 2, t12, ow);
         }
 
         private void dot1x3Seg(float[] ap, int i, int j, boolean ow) {

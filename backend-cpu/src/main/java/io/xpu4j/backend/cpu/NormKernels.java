@@ -4,7 +4,6 @@ import io.xpu4j.api.DType;
 import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
-import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -14,7 +13,9 @@ import java.util.List;
  *
  * <p>Statistics are two-pass: the mean first, then the mean of squared deviations (the biased
  * variance), so no cancellation occurs for rows with a large mean. Both sums are float vectors
- * over blocks added in double ({@link RowMath}), accurate to about 1e-7 relative.
+ * over blocks added in double ({@link RowPasses}), accurate to about 1e-7 relative. A row is
+ * copied (or widened) into a work array once, stays in L1/L2 for the three passes (mean,
+ * deviations, output), and is copied out once.
  */
 final class NormKernels {
     private static final int GRAIN = 16384;
@@ -65,49 +66,32 @@ final class NormKernels {
             if (bs != null) {
                 Rows.load(bias.segment(), t, bias.offset(), 1, d, bs, 0);
             }
+            // F32 with a weight (the common case): the copy-in fused with the mean (rms_norm: with
+            // the sum of squares, its only statistic), the copy-out with the output pass
+            boolean fused = t == DType.F32 && w != null;
             for (long r = from; r < to; r++) {
-                Rows.load(xs, t, xo + r * d, 1, d, row, 0);
                 float shift;
                 double var;
-                if (rms) {
+                if (fused && rms) {
                     shift = 0f;
-                    var = RowMath.sumSquares(row, d) / d;
+                    var = RowPasses.loadSumSquares(xs, 4 * (xo + r * d), row, d) / d;
                 } else {
-                    shift = (float) (RowMath.sum(null, row, 0, d) / d);
-                    var = RowMath.sumSquaredDiff(row, d, shift) / d;
+                    if (fused) {
+                        shift = (float) (RowPasses.loadSum(xs, 4 * (xo + r * d), row, d) / d);
+                    } else {
+                        Rows.load(xs, t, xo + r * d, 1, d, row, 0);
+                        shift = rms ? 0f : (float) (RowPasses.sum(row, d) / d);
+                    }
+                    var = RowPasses.sumSquaredDiff(row, d, shift) / d;
                 }
                 float scale = (float) (1.0 / Math.sqrt(var + eps));
-                apply(row, d, shift, scale, w, bs);
-                Rows.store(row, 0, d, os, t, oo + r * d, 1, false);
+                if (fused) {
+                    RowPasses.normalizeStore(row, d, shift, scale, w, bs, os, 4 * (oo + r * d));
+                } else {
+                    RowPasses.normalize(row, d, shift, scale, w, bs);
+                    Rows.store(row, 0, d, os, t, oo + r * d, 1, false);
+                }
             }
         });
-    }
-
-    /** {@code row = (row - shift) * scale [* w] [+ b]}. */
-    private static void apply(float[] row, int d, float shift, float scale, float[] w, float[] b) {
-        int l = RowMath.L;
-        FloatVector vs = FloatVector.broadcast(RowMath.S, shift);
-        FloatVector vk = FloatVector.broadcast(RowMath.S, scale);
-        int i = 0;
-        for (; i <= d - l; i += l) {
-            FloatVector y = FloatVector.fromArray(RowMath.S, row, i).sub(vs).mul(vk);
-            if (w != null) {
-                y = y.mul(FloatVector.fromArray(RowMath.S, w, i));
-            }
-            if (b != null) {
-                y = y.add(FloatVector.fromArray(RowMath.S, b, i));
-            }
-            y.intoArray(row, i);
-        }
-        for (; i < d; i++) {
-            float y = (row[i] - shift) * scale;
-            if (w != null) {
-                y *= w[i];
-            }
-            if (b != null) {
-                y += b[i];
-            }
-            row[i] = y;
-        }
     }
 }

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Vectorised loops over runs of floats, shared by the reduction, softmax and norm kernels.
+ * Vectorised loops over runs of floats, shared by the reduction and softmax kernels.
  *
  * <p>A run is read either from a float work array ({@code arr != null}, {@code pos} indexes it)
  * or straight from F32 tensor storage ({@code arr == null}, {@code pos} is an element index into
@@ -66,40 +66,6 @@ final class RowMath {
             s += at(seg, arr, pos + i);
         }
         return s;
-    }
-
-    /** Sum of squares of {@code a[0..n)}, blocked like {@link #sum}. */
-    static double sumSquares(float[] a, int n) {
-        return sumSquaredDiff(a, n, 0f);
-    }
-
-    /** Sum of {@code (a[i] - c)²} over {@code a[0..n)}, blocked like {@link #sum}. */
-    static double sumSquaredDiff(float[] a, int n, float c) {
-        double total = 0;
-        FloatVector vc = FloatVector.broadcast(S, c);
-        for (int b = 0; b < n; b += BLOCK) {
-            int end = Math.min(n, b + BLOCK);
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
-            int i = b;
-            for (; i <= end - 2 * L; i += 2 * L) {
-                FloatVector d0 = FloatVector.fromArray(S, a, i).sub(vc);
-                FloatVector d1 = FloatVector.fromArray(S, a, i + L).sub(vc);
-                a0 = d0.fma(d0, a0);
-                a1 = d1.fma(d1, a1);
-            }
-            for (; i <= end - L; i += L) {
-                FloatVector d0 = FloatVector.fromArray(S, a, i).sub(vc);
-                a0 = d0.fma(d0, a0);
-            }
-            float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) {
-                float d = a[i] - c;
-                s += d * d;
-            }
-            total += s;
-        }
-        return total;
     }
 
     /** Largest (or smallest) of {@code n >= 1} floats; NaN if any is NaN (as {@link Math#max}). */

@@ -21,8 +21,9 @@ import java.util.List;
  * input is one row of one element: softmax 1, log_softmax 0.
  *
  * <p>The input is viewed as [outer, n, inner] with n the axis. inner == 1 (the last axis) is the
- * fast path: a row is widened into a work buffer once and handled with FloatVector (max,
- * exp-and-sum, scale), parallel over rows. Otherwise a tile of inner positions is processed as
+ * fast path, parallel over rows: a row is copied (or widened) into a work array once, handled
+ * there by {@link RowPasses} (max, exp-and-sum, scale) while it stays in L1/L2, and copied out
+ * once. Otherwise a tile of inner positions is processed as
  * columns, each pass reading contiguous stretches along inner.
  */
 final class SoftmaxKernels {
@@ -63,6 +64,13 @@ final class SoftmaxKernels {
             Parallel.forRange(Math.toIntExact(outer), Math.max(1, GRAIN / len), (from, to) -> {
                 float[] b = Rows.scratch(0, len);
                 for (long r = from; r < to; r++) {
+                    if (t == DType.F32 && !log) {
+                        // copy-in fused with the max, scaling fused with the copy-out
+                        float m = RowPasses.loadMax(xs, 4 * (xo + r * len), b, len);
+                        double sum = RowPasses.expSum(b, b, len, m);
+                        RowPasses.scaleStore(b, len, (float) (1.0 / sum), os, 4 * (oo + r * len));
+                        continue;
+                    }
                     Rows.load(xs, t, xo + r * len, 1, len, b, 0);
                     row(b, len, log);
                     Rows.store(b, 0, len, os, t, oo + r * len, 1, false);
@@ -97,52 +105,19 @@ final class SoftmaxKernels {
         return inner;
     }
 
-    /** Softmax of {@code b[0..n)} in place. */
+    /**
+     * Softmax (or log_softmax) of {@code b[0..n)} in place: the max, then e^(x - max) and its
+     * sum, then the scaling; log_softmax keeps x, takes the sum from a second row and writes
+     * (x - max) - log Σ.
+     */
     static void row(float[] b, int n, boolean log) {
-        float m = RowMath.max(null, b, 0, n, true);
-        FloatVector vm = FloatVector.broadcast(RowMath.S, m);
-        int l = RowMath.L;
-        double sum = 0;
-        for (int blk = 0; blk < n; blk += RowMath.BLOCK) {
-            int end = Math.min(n, blk + RowMath.BLOCK);
-            FloatVector acc = FloatVector.zero(RowMath.S);
-            int i = blk;
-            for (; i <= end - l; i += l) {
-                FloatVector e = FloatVector.fromArray(RowMath.S, b, i).sub(vm).lanewise(VectorOperators.EXP);
-                acc = acc.add(e);
-                if (!log) {
-                    e.intoArray(b, i);
-                }
-            }
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) {
-                float e = (float) Math.exp(b[i] - m);
-                s += e;
-                if (!log) {
-                    b[i] = e;
-                }
-            }
-            sum += s;
-        }
-        int i = 0;
+        float m = RowPasses.max(b, n);
         if (log) {
-            float ls = (float) Math.log(sum);
-            FloatVector vls = FloatVector.broadcast(RowMath.S, ls);
-            for (; i <= n - l; i += l) {
-                FloatVector.fromArray(RowMath.S, b, i).sub(vm).sub(vls).intoArray(b, i);
-            }
-            for (; i < n; i++) {
-                b[i] = (b[i] - m) - ls;
-            }
+            double sum = RowPasses.expSum(b, Rows.scratch(1, n), n, m);
+            RowPasses.subtract2(b, n, m, (float) Math.log(sum));
         } else {
-            float inv = (float) (1.0 / sum);
-            FloatVector vinv = FloatVector.broadcast(RowMath.S, inv);
-            for (; i <= n - l; i += l) {
-                FloatVector.fromArray(RowMath.S, b, i).mul(vinv).intoArray(b, i);
-            }
-            for (; i < n; i++) {
-                b[i] *= inv;
-            }
+            double sum = RowPasses.expSum(b, b, n, m);
+            RowPasses.scale(b, n, (float) (1.0 / sum));
         }
     }
 

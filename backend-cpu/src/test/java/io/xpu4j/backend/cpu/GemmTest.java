@@ -235,6 +235,9 @@ class GemmTest {
                 {2, 1024, 1024}, {3, 384, 385}, {4, 512, 384}, {5, 100, 1000}, {7, 1024, 513},
                 {8, 64, 1024}, {16, 1024, 768}, {17, 33, 1023}, {31, 600, 384}, {32, 1024, 1024},
                 {33, 1024, 384}, {48, 384, 1024}, {40, 65, 70},
+                // skinny dot products in K slices: K under a vector, several slices with a tail,
+                // every row-tile remainder (M mod 3 = 0, 1, 2)
+                {2, 9, 3}, {6, 12, 520}, {8, 70, 1543}, {10, 31, 1030}, {32, 40, 4100},
                 // one result column with many rows (W·x): served as the transposed one-row problem
                 {33, 1, 17}, {100, 1, 300}, {1000, 1, 1024}, {257, 1, 4097},
         };
