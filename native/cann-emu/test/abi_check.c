@@ -14,27 +14,7 @@
 #include <time.h>
 
 #include "aclnn_ops.h"
-
-static int g_failures, g_checks;
-
-#define CHECK(cond, ...)                                                                                          \
-    do {                                                                                                          \
-        g_checks++;                                                                                               \
-        if (!(cond)) {                                                                                            \
-            g_failures++;                                                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                  \
-            fprintf(stderr, __VA_ARGS__);                                                                         \
-            fprintf(stderr, "\n");                                                                                \
-        }                                                                                                         \
-    } while (0)
-
-#define EXPECT_RC(expr, want)                                                                                     \
-    do {                                                                                                          \
-        int rc_ = (int)(expr);                                                                                    \
-        const char *m_ = aclGetRecentErrMsg();                                                                    \
-        CHECK(rc_ == (want), "%s returned %d, expected %d (last message: %s)", #expr, rc_, (int)(want),         \
-              m_ ? m_ : "none");                                                                                  \
-    } while (0)
+#include "check.h"
 
 static double now_ms(void) {
     struct timespec ts;

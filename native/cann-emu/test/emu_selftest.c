@@ -9,31 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "aclnn_ops.h"
+#include "check.h"
 
 typedef aclnnStatus (*phase2_fn)(void *, uint64_t, aclOpExecutor *, aclrtStream);
-
-static int g_failures, g_checks;
-
-#define CHECK(cond, ...)                                                                                          \
-    do {                                                                                                          \
-        g_checks++;                                                                                               \
-        if (!(cond)) {                                                                                            \
-            g_failures++;                                                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                  \
-            fprintf(stderr, __VA_ARGS__);                                                                         \
-            fprintf(stderr, "\n");                                                                                \
-        }                                                                                                         \
-    } while (0)
-
-#define EXPECT_RC(expr, want)                                                                                     \
-    do {                                                                                                          \
-        int rc_ = (int)(expr);                                                                                    \
-        const char *m_ = aclGetRecentErrMsg();                                                                    \
-        CHECK(rc_ == (want), "%s returned %d, expected %d (last message: %s)", #expr, rc_, (int)(want),         \
-              m_ ? m_ : "none");                                                                                  \
-    } while (0)
 
 static int msg_has(const char *needle) {
     const char *m = aclGetRecentErrMsg();
