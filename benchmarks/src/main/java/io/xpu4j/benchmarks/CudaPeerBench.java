@@ -57,6 +57,16 @@ public class CudaPeerBench {
             return ptr;
         }
 
+        @Setup(Level.Iteration)
+        public void onThisThread() {
+            CudaDriver.get();
+        }
+
+        @TearDown
+        public void tearDown() {
+            closeAll();
+        }
+
         void closeAll() {
             if (cuda != null) {
                 cuda.synchronize();
@@ -100,16 +110,6 @@ public class CudaPeerBench {
             // row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ
             blas.sgemm(Cublas.OP_N, Cublas.OP_N, n, n, n, b, n, a, n, c, n);
         }
-
-        @Setup(Level.Iteration)
-        public void onThisThread() {
-            CudaDriver.get();
-        }
-
-        @TearDown
-        public void tearDown() {
-            closeAll();
-        }
     }
 
     @Benchmark
@@ -147,16 +147,6 @@ public class CudaPeerBench {
         void run() {
             // row-major y = x·Wᵀ is column-major yᵀ = W·xᵀ; the row-major W reads as Wᵀ, hence op T
             blas.sgemm(Cublas.OP_T, Cublas.OP_N, kn, m, kn, w, kn, x, kn, y, kn);
-        }
-
-        @Setup(Level.Iteration)
-        public void onThisThread() {
-            CudaDriver.get();
-        }
-
-        @TearDown
-        public void tearDown() {
-            closeAll();
         }
     }
 
@@ -204,16 +194,6 @@ public class CudaPeerBench {
         void run() {
             blas.gemmEx(Cublas.OP_N, Cublas.OP_N, n, n, n, b, n, a, n, c, n, type);
         }
-
-        @Setup(Level.Iteration)
-        public void onThisThread() {
-            CudaDriver.get();
-        }
-
-        @TearDown
-        public void tearDown() {
-            closeAll();
-        }
     }
 
     @Benchmark
@@ -247,16 +227,6 @@ public class CudaPeerBench {
                     throw new IllegalStateException("cuMemcpyDtoD_v2 copied " + back[i] + " at " + i + " where " + h[i] + " was");
                 }
             }
-        }
-
-        @Setup(Level.Iteration)
-        public void onThisThread() {
-            CudaDriver.get();
-        }
-
-        @TearDown
-        public void tearDown() {
-            closeAll();
         }
     }
 
