@@ -107,9 +107,7 @@ final class ElementwiseOps {
             Launcher.elementwise(d, "xpu_copy", n, new KernelParams(arena)
                     .pointer(x.address())
                     .pointer(out.address())
-                    .struct(TensorLayouts.dims(arena, m.shape()))
-                    .struct(TensorLayouts.strides(arena, m.strides()[0]))
-                    .struct(TensorLayouts.strides(arena, m.strides()[1]))
+                    .layout(m)
                     .i64(n)
                     .i32(out.dtype().byteSize()));
         }
@@ -135,6 +133,7 @@ final class ElementwiseOps {
                 Launcher.elementwise(d, "xpu_cast", n, new KernelParams(arena)
                         .pointer(x.address())
                         .pointer(out.address())
+                        // the kernel writes out contiguously: only x's strides travel
                         .struct(TensorLayouts.dims(arena, m.shape()))
                         .struct(TensorLayouts.strides(arena, m.strides()[0]))
                         .i64(n)
@@ -172,8 +171,7 @@ final class ElementwiseOps {
             Launcher.elementwise(device(c), "xpu_unary", n, new KernelParams(arena)
                     .pointer(x.address())
                     .pointer(out.address())
-                    .struct(TensorLayouts.dims(arena, m.shape()))
-                    .struct(TensorLayouts.strides(arena, m.strides()[0]))
+                    .layout(m)
                     .i64(n)
                     .i32(DTypeCodes.code(out.dtype()))
                     .i32(op));
@@ -196,9 +194,7 @@ final class ElementwiseOps {
                         .pointer(a.address())
                         .pointer(b.address())
                         .pointer(out.address())
-                        .struct(TensorLayouts.dims(arena, m.shape()))
-                        .struct(TensorLayouts.strides(arena, m.strides()[0]))
-                        .struct(TensorLayouts.strides(arena, m.strides()[1]))
+                        .layout(m)
                         .i64(n)
                         .i32(DTypeCodes.code(t))
                         .i32(op)
@@ -224,9 +220,7 @@ final class ElementwiseOps {
                     .pointer(a.address())
                     .pointer(b.address())
                     .pointer(out.address())
-                    .struct(TensorLayouts.dims(arena, m.shape()))
-                    .struct(TensorLayouts.strides(arena, m.strides()[0]))
-                    .struct(TensorLayouts.strides(arena, m.strides()[1]))
+                    .layout(m)
                     .i64(n)
                     .i32(DTypeCodes.code(a.dtype()))
                     .i32(op));
@@ -246,10 +240,7 @@ final class ElementwiseOps {
                     .pointer(a.address())
                     .pointer(b.address())
                     .pointer(out.address())
-                    .struct(TensorLayouts.dims(arena, m.shape()))
-                    .struct(TensorLayouts.strides(arena, m.strides()[0]))
-                    .struct(TensorLayouts.strides(arena, m.strides()[1]))
-                    .struct(TensorLayouts.strides(arena, m.strides()[2]))
+                    .layout(m)
                     .i64(n)
                     .i32(out.dtype().byteSize()));
         }

@@ -30,6 +30,18 @@ final class KernelParams {
         return add(arena.allocate(JAVA_LONG), JAVA_LONG, deviceAddress);
     }
 
+    /**
+     * The layout structs of an elementwise kernel: the merged dims, then one strides struct per
+     * operand, in the order the operands were given to {@link TensorLayouts#merge}.
+     */
+    KernelParams layout(TensorLayouts.Merged m) {
+        struct(TensorLayouts.dims(arena, m.shape()));
+        for (long[] strides : m.strides()) {
+            struct(TensorLayouts.strides(arena, strides));
+        }
+        return this;
+    }
+
     /** {@code long long} ({@code i64}). */
     KernelParams i64(long v) {
         return add(arena.allocate(JAVA_LONG), JAVA_LONG, v);
