@@ -177,23 +177,7 @@ class NnKernelsTest {
                     Tensor wt = (mask & 1) != 0 ? w : null;
                     Tensor bt = (mask & 2) != 0 ? b : null;
                     double eps = 1e-5;
-                    double[] want = new double[xv.length];
-                    for (int r = 0; r < xv.length / d; r++) {
-                        double mean = 0;
-                        for (int i = 0; i < d; i++) {
-                            mean += xv[r * d + i];
-                        }
-                        mean /= d;
-                        double var = 0;
-                        for (int i = 0; i < d; i++) {
-                            var += (xv[r * d + i] - mean) * (xv[r * d + i] - mean);
-                        }
-                        var /= d;
-                        for (int i = 0; i < d; i++) {
-                            double y = (xv[r * d + i] - mean) / Math.sqrt(var + eps);
-                            want[r * d + i] = y * (wt != null ? wv[i] : 1) + (bt != null ? bv[i] : 0);
-                        }
-                    }
+                    double[] want = NnKernelsTest.layerNormReference(xv, d, wt != null ? wv : null, bt != null ? bv : null, eps);
                     try (Tensor out = ops.layerNorm(x, wt, bt, eps)) {
                         compare("layer_norm mask " + mask + " of " + x.describe(), t, want, values(out), 1);
                     }
@@ -395,5 +379,27 @@ class NnKernelsTest {
             d[i] = mean + std * (r.nextDouble() + r.nextDouble() + r.nextDouble() - 1.5) * 2;
         }
         return d;
+    }
+
+    /** layer_norm in float64 over rows of {@code d}: biased variance, then weight and bias where given (null: absent). */
+    static double[] layerNormReference(double[] xv, int d, double[] wv, double[] bv, double eps) {
+        double[] want = new double[xv.length];
+        for (int r = 0; r < xv.length / d; r++) {
+            double mean = 0;
+            for (int i = 0; i < d; i++) {
+                mean += xv[r * d + i];
+            }
+            mean /= d;
+            double var = 0;
+            for (int i = 0; i < d; i++) {
+                var += (xv[r * d + i] - mean) * (xv[r * d + i] - mean);
+            }
+            var /= d;
+            for (int i = 0; i < d; i++) {
+                double y = (xv[r * d + i] - mean) / Math.sqrt(var + eps);
+                want[r * d + i] = y * (wv != null ? wv[i] : 1) + (bv != null ? bv[i] : 0);
+            }
+        }
+        return want;
     }
 }

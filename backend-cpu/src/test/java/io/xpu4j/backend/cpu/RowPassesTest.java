@@ -165,23 +165,7 @@ class RowPassesTest {
                 for (int mask = 0; mask < 4; mask++) {
                     Tensor wt = (mask & 1) != 0 ? w : null;
                     Tensor bt = (mask & 2) != 0 ? b : null;
-                    double[] want = new double[xv.length];
-                    for (int r = 0; r < rows; r++) {
-                        double mean = 0;
-                        for (int i = 0; i < d; i++) {
-                            mean += xv[r * d + i];
-                        }
-                        mean /= d;
-                        double var = 0;
-                        for (int i = 0; i < d; i++) {
-                            var += (xv[r * d + i] - mean) * (xv[r * d + i] - mean);
-                        }
-                        var /= d;
-                        for (int i = 0; i < d; i++) {
-                            double y = (xv[r * d + i] - mean) / Math.sqrt(var + eps);
-                            want[r * d + i] = y * (wt != null ? wv[i] : 1) + (bt != null ? bv[i] : 0);
-                        }
-                    }
+                    double[] want = NnKernelsTest.layerNormReference(xv, d, wt != null ? wv : null, bt != null ? bv : null, eps);
                     try (Tensor out = ops.layerNorm(x, wt, bt, eps)) {
                         compare("layer_norm mask " + mask + " of " + x.describe(), t, want, values(out), 1);
                     }
