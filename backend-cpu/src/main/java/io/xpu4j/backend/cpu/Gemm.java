@@ -57,12 +57,17 @@ final class Gemm {
     static final int NV = L >= 16 ? 2 : 3;
     /** Micro-tile columns. */
     static final int NR = NV * L;
-    /** K slice: a kc x NR micro-panel of B (32 KiB) stays in L1 while A streams from L2. */
+    /** K slice: a kc x NR micro-panel of B (24 KiB) stays in L1 while A streams from L2. */
     static final int KC = 256;
-    /** Rows of A per packed block: MC x KC floats = 256 KiB, in L2. */
+    /** Rows of A per packed block: MC x KC floats = 192 KiB, in L2. */
     static final int MC = 192;
-    /** Columns of B per packed panel: KC x NC floats = 4 MiB, in L3. */
-    static final int NC = 4096;
+    /**
+     * Columns of B per packed panel (all of K): the MC x NC block of C (288 KiB) stays in L2 while
+     * every K slice is added to it, instead of C being read and written again for each slice.
+     */
+    static final int NC = 384;
+    /** Most floats a packed B panel may hold (8 MiB): a long K narrows the panel instead. */
+    private static final int B_PANEL_FLOATS = 1 << 21;
     /** Largest M that takes the skinny (no B packing) path. */
     static final int SKINNY_M = 32;
     /** Below this many multiply-adds a call runs on one thread. */
@@ -203,10 +208,8 @@ final class Gemm {
                     MemorySegment.copy(s, F, idx * Float.BYTES, dst, dstOff, len);
                     return;
                 }
-                float[] line = sc.line;
-                MemorySegment.copy(s, F, idx * Float.BYTES, line, 0, len);
                 for (int i = 0, d = dstOff; i < len; i++, d += dstStride) {
-                    dst[d] = line[i];
+                    dst[d] = s.getAtIndex(F, idx + i);
                 }
                 return;
             }
@@ -246,11 +249,22 @@ final class Gemm {
      * branch-free loop per dtype, so the JIT keeps every vector in registers).
      */
     private static void convertLine(MemorySegment s, long idx, int type, int len, float[] dst, int dstOff) {
+        int v = len - len % L;
         if (type == T_F32) {
-            MemorySegment.copy(s, F, idx * Float.BYTES, dst, dstOff, len);
+            if (len > 64) {
+                MemorySegment.copy(s, F, idx * Float.BYTES, dst, dstOff, len);
+                return;
+            }
+            // a short line (a row of a B micro-panel): vector moves, not a call into the copy stub
+            int i = 0;
+            for (; i < v; i += L) {
+                FloatVector.fromMemorySegment(S, s, (idx + i) * Float.BYTES, NATIVE).intoArray(dst, dstOff + i);
+            }
+            for (; i < len; i++) {
+                dst[dstOff + i] = s.getAtIndex(F, idx + i);
+            }
             return;
         }
-        int v = len - len % L;
         long off = idx * Short.BYTES;
         int i = 0;
         if (type == T_BF16) {
@@ -822,33 +836,37 @@ final class Gemm {
         void blocked(boolean parallel) {
             int threads = parallel ? Parallel.threads() : 1;
             int kBlocks = (k + KC - 1) / KC;
-            int kc0 = roundUp((k + kBlocks - 1) / kBlocks, 1);
-            int nBlocks = (n + NC - 1) / NC;
+            int kc0 = (k + kBlocks - 1) / kBlocks;
+            int ncMax = Math.max(NR, Math.min(NC, B_PANEL_FLOATS / k / NR * NR));
+            int nBlocks = (n + ncMax - 1) / ncMax;
             int nc0 = roundUp((n + nBlocks - 1) / nBlocks, NR);
-            float[] bp = SCRATCH.get().bPack(kc0 * nc0);
+            // the panel of B holds all of K, so that a block of C stays in cache while every
+            // K slice is added to it (C is read and written once per call, not once per slice)
+            float[] bp = SCRATCH.get().bPack(k * nc0);
             int mTiles = (m + MR - 1) / MR;
             boolean splitM = mTiles >= 8 * threads;
             for (int jc = 0; jc < n; jc += nc0) {
                 final int nc = Math.min(nc0, n - jc);
                 final int panels = (nc + NR - 1) / NR;
                 final int jcf = jc;
-                for (int pc = 0; pc < k; pc += kc0) {
-                    final int kc = Math.min(kc0, k - pc);
-                    final int pcf = pc;
-                    final boolean ow = !accumulate && pc == 0;
-                    if (threads > 1) {
-                        Parallel.forRange(panels, (s, e) -> packB(bp, jcf, nc, pcf, kc, s, e));
-                        if (splitM) {
-                            Parallel.forRange(mTiles, (s, e) ->
-                                    rows(bp, s * MR, Math.min(m, e * MR), jcf, nc, 0, panels, pcf, kc, ow));
-                        } else {
-                            Parallel.forRange(panels, (s, e) ->
-                                    rows(bp, 0, m, jcf, nc, s, e, pcf, kc, ow));
-                        }
+                if (threads > 1) {
+                    Parallel.forRange(panels, (s, e) -> packB(bp, jcf, nc, 0, k, s, e));
+                    // several tasks per thread, claimed as threads free up: on a shared machine one
+                    // core can run slower than the other, and equal halves would wait for it
+                    if (splitM) {
+                        int tileTask = Math.max(8, Math.min(MC / MR, mTiles / (4 * threads)));
+                        int tasks = (mTiles + tileTask - 1) / tileTask;
+                        Parallel.forTasks(tasks, t -> rows(bp, t * tileTask * MR,
+                                Math.min(m, (t + 1) * tileTask * MR), jcf, nc, 0, panels, kc0));
                     } else {
-                        packB(bp, jcf, nc, pcf, kc, 0, panels);
-                        rows(bp, 0, m, jcf, nc, 0, panels, pcf, kc, ow);
+                        int panelTask = Math.max(1, panels / (4 * threads));
+                        int tasks = (panels + panelTask - 1) / panelTask;
+                        Parallel.forTasks(tasks, t -> rows(bp, 0, m, jcf, nc, t * panelTask,
+                                Math.min(panels, (t + 1) * panelTask), kc0));
                     }
+                } else {
+                    packB(bp, jcf, nc, 0, k, 0, panels);
+                    rows(bp, 0, m, jcf, nc, 0, panels, kc0);
                 }
             }
         }
@@ -925,33 +943,41 @@ final class Gemm {
         }
 
         /**
-         * Rows [r0, r1) of C against micro-panels [p0, p1) of the packed B panel: packs A in
-         * mc-row blocks into this thread's buffer and runs the micro-kernel over every tile.
+         * Rows [r0, r1) of C against micro-panels [p0, p1) of the packed B panel (all of K): for
+         * each block of mc rows, every K slice in turn packs that slice of A into this thread's
+         * buffer and runs the micro-kernel over every tile, adding into the same block of C.
          */
-        private void rows(float[] bp, int r0, int r1, int jc, int nc, int p0, int p1, int pc, int kc,
-                          boolean ow) {
+        private void rows(float[] bp, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
             if (r0 >= r1 || p0 >= p1) {
                 return;
             }
             Scratch sc = SCRATCH.get();
-            sc.line(Math.max(kc, MR));
+            sc.line(Math.max(kc0, MR));
             int total = r1 - r0;
             int mBlocks = (total + MC - 1) / MC;
             int mc0 = roundUp((total + mBlocks - 1) / mBlocks, MR);
-            float[] ap = sc.aPack(mc0 * kc);
+            float[] ap = sc.aPack(mc0 * kc0);
             float[] tile = sc.tile;
             for (int ic = r0; ic < r1; ic += mc0) {
                 int mc = Math.min(mc0, r1 - ic);
-                packA(ap, ic, mc, pc, kc, sc);
-                for (int jp = p0; jp < p1; jp++) {
-                    int j = jc + jp * NR;
-                    int cols = Math.min(NR, jc + nc - j);
-                    int bBase = jp * kc * NR;
-                    for (int ip = 0; ip * MR < mc; ip++) {
-                        int i = ic + ip * MR;
-                        int rows = Math.min(MR, ic + mc - i);
-                        kernel(kc, ap, ip * kc * MR, bp, bBase, tile);
-                        writeTile(tile, i, j, rows, cols, ow);
+                for (int pc = 0; pc < k; pc += kc0) {
+                    int kc = Math.min(kc0, k - pc);
+                    boolean ow = !accumulate && pc == 0;
+                    packA(ap, ic, mc, pc, kc, sc);
+                    for (int jp = p0; jp < p1; jp++) {
+                        int j = jc + jp * NR;
+                        int cols = Math.min(NR, jc + nc - j);
+                        int bBase = jp * k * NR + pc * NR;
+                        for (int ip = 0; ip * MR < mc; ip++) {
+                            int i = ic + ip * MR;
+                            int rows = Math.min(MR, ic + mc - i);
+                            if (MR == 3 && rows == MR && cols == NR) {
+                                kernel3(kc, ap, ip * kc * MR, bp, bBase, c, cOff + (long) i * ldc + j, ldc, ow);
+                            } else {
+                                kernel(kc, ap, ip * kc * MR, bp, bBase, tile);
+                                writeTile(tile, i, j, rows, cols, ow);
+                            }
+                        }
                     }
                 }
             }
@@ -1009,6 +1035,65 @@ final class Gemm {
         c20.intoArray(tile, 6 * L);
         c21.intoArray(tile, 7 * L);
         c22.intoArray(tile, 8 * L);
+    }
+
+    /**
+     * 3 rows x 3 vectors, straight into a full tile of C at element {@code ci}: the accumulators
+     * start from C (or zero) and are stored back once, with no round trip through a tile array.
+     */
+    private static void kernel3(int kc, float[] ap, int ao, float[] bp, int bo,
+                                MemorySegment c, long ci, long ldc, boolean overwrite) {
+        long o0 = ci * Float.BYTES, o1 = o0 + ldc * Float.BYTES, o2 = o1 + ldc * Float.BYTES;
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
+        if (overwrite) {
+            c00 = FloatVector.zero(S);
+            c01 = c00;
+            c02 = c00;
+            c10 = c00;
+            c11 = c00;
+            c12 = c00;
+            c20 = c00;
+            c21 = c00;
+            c22 = c00;
+        } else {
+            c00 = FloatVector.fromMemorySegment(S, c, o0, NATIVE);
+            c01 = FloatVector.fromMemorySegment(S, c, o0 + L * Float.BYTES, NATIVE);
+            c02 = FloatVector.fromMemorySegment(S, c, o0 + 2 * L * Float.BYTES, NATIVE);
+            c10 = FloatVector.fromMemorySegment(S, c, o1, NATIVE);
+            c11 = FloatVector.fromMemorySegment(S, c, o1 + L * Float.BYTES, NATIVE);
+            c12 = FloatVector.fromMemorySegment(S, c, o1 + 2 * L * Float.BYTES, NATIVE);
+            c20 = FloatVector.fromMemorySegment(S, c, o2, NATIVE);
+            c21 = FloatVector.fromMemorySegment(S, c, o2 + L * Float.BYTES, NATIVE);
+            c22 = FloatVector.fromMemorySegment(S, c, o2 + 2 * L * Float.BYTES, NATIVE);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (3 * L);
+            int ai = ao + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+        }
+        c00.intoMemorySegment(c, o0, NATIVE);
+        c01.intoMemorySegment(c, o0 + L * Float.BYTES, NATIVE);
+        c02.intoMemorySegment(c, o0 + 2 * L * Float.BYTES, NATIVE);
+        c10.intoMemorySegment(c, o1, NATIVE);
+        c11.intoMemorySegment(c, o1 + L * Float.BYTES, NATIVE);
+        c12.intoMemorySegment(c, o1 + 2 * L * Float.BYTES, NATIVE);
+        c20.intoMemorySegment(c, o2, NATIVE);
+        c21.intoMemorySegment(c, o2 + L * Float.BYTES, NATIVE);
+        c22.intoMemorySegment(c, o2 + 2 * L * Float.BYTES, NATIVE);
     }
 
     /** 8 rows x 2 vectors. */

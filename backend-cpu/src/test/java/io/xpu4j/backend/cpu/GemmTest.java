@@ -240,6 +240,9 @@ class GemmTest {
                 {2, 9, 3}, {6, 12, 520}, {8, 70, 1543}, {10, 31, 1030}, {32, 40, 4100},
                 // one result column with many rows (W·x): served as the transposed one-row problem
                 {33, 1, 17}, {100, 1, 300}, {1000, 1, 1024}, {257, 1, 4097},
+                // blocked: C blocks of 384 columns over several K slices, full and edge tiles;
+                // a K long enough that the packed B panel narrows below 384 columns
+                {200, 800, 600}, {97, 385, 257}, {40, 400, 6000},
         };
         for (int[] x : s) {
             list.add(Arguments.of(x[0], x[1], x[2]));
