@@ -885,8 +885,13 @@ final class Gemm {
                 int j = jc + jp * NR;
                 int cols = Math.min(NR, jc + nc - j);
                 if (alongK) {
-                    for (int jj = 0; jj < cols; jj++) {
-                        readLine(b, bOff + (long) (j + jj) * bCs + pc, 1, bt, kc, bp, base + jj, NR, sc);
+                    // K slice by K slice, so that the part of the micro-panel being scattered into
+                    // (KC x NR floats) stays in L1 while NR rows of B are read along K
+                    for (int q = 0; q < kc; q += KC) {
+                        int qn = Math.min(KC, kc - q);
+                        for (int jj = 0; jj < cols; jj++) {
+                            readLine(b, bOff + (long) (j + jj) * bCs + pc + q, 1, bt, qn, bp, base + q * NR + jj, NR, sc);
+                        }
                     }
                     if (cols < NR) {
                         for (int p = 0; p < kc; p++) {
