@@ -70,6 +70,11 @@ final class Gemm {
     private static final int B_PANEL_FLOATS = 1 << 21;
     /** Largest M that takes the skinny (no B packing) path. */
     static final int SKINNY_M = 32;
+    /**
+     * Smallest M for which x·Wᵀ (W contiguous along K) runs as Cᵀ = W·Xᵀ with vectors along M and
+     * W's scalars broadcast; below it the dot products along K run with more of each vector used.
+     */
+    static final int BCAST_MIN_M = 4;
     /** Below this many multiply-adds a call runs on one thread. */
     private static final long PARALLEL_MIN_FMAS = 1L << 18;
 
@@ -87,6 +92,14 @@ final class Gemm {
         float[] line = new float[Math.max(KC, NC)];
         final float[] tile = new float[MR * NR];
         float[] strip = new float[0];
+        float[] bigTile = new float[0];
+
+        float[] tile(int size) {
+            if (bigTile.length < size) {
+                bigTile = new float[size];
+            }
+            return bigTile;
+        }
 
         float[] strip(int size) {
             if (strip.length < size) {
@@ -163,6 +176,19 @@ final class Gemm {
                 } else {
                     op.axpyColumns(0, n);
                 }
+                return;
+            }
+            if (bRowStride == 1 && bt == T_F32 && m >= BCAST_MIN_M && k >= L) {
+                op.packAFull();
+                op.packATransposed();
+                int r = Op.bcastRows(op.mp / L);
+                int groups = n / r;
+                if (parallel) {
+                    Parallel.forTasks((groups + 3) / 4, t -> op.bcastColumns(t * 4 * r, Math.min(groups, t * 4 + 4) * r, r));
+                } else {
+                    op.bcastColumns(0, groups * r, r);
+                }
+                op.dotColumns(groups * r, n);
                 return;
             }
             if (bRowStride == 1 || k == 1) {
@@ -334,6 +360,9 @@ final class Gemm {
         final boolean accumulate;
         /** A packed row-major m x k (skinny path). */
         float[] aFull;
+        /** A packed transposed, k x mp with rows of mp = M rounded up to whole vectors (skinny path). */
+        float[] aT;
+        int mp;
 
         Op(int m, int n, int k, MemorySegment a, long aOff, long aRs, long aCs, int at,
            MemorySegment b, long bOff, long bRs, long bCs, int bt,
@@ -368,6 +397,188 @@ final class Gemm {
             }
             // the array is shared read-only with the workers (published by the pool's handoff)
             aFull = ap;
+        }
+
+        void packATransposed() {
+            Scratch sc = SCRATCH.get();
+            sc.line(k);
+            mp = (m + L - 1) / L * L;
+            float[] t = new float[k * mp];
+            for (int i = 0; i < m; i++) {
+                readLine(a, aOff + i * aRs, aCs, at, k, t, i, mp, sc);
+            }
+            aT = t;
+        }
+
+        /** Rows of W per broadcast tile for {@code nv} vectors along M: 8 or 9 accumulators. */
+        static int bcastRows(int nv) {
+            return switch (nv) {
+                case 1 -> 8;
+                case 2 -> 4;
+                case 3 -> 3;
+                default -> 2;
+            };
+        }
+
+        /**
+         * C[:, j0:j1] (j1 - j0 a multiple of r) for B contiguous along K, as Cᵀ = W·Xᵀ: each step
+         * of K loads the column of Xᵀ (nv vectors along M) once and broadcasts one scalar from each
+         * of r rows of W, so the weights stream once with no dot-product reductions, and the loop
+         * stays a single plain iteration that the JIT keeps in registers.
+         */
+        void bcastColumns(int j0, int j1, int r) {
+            int nv = mp / L;
+            float[] tile = SCRATCH.get().tile(r * mp);
+            for (int j = j0; j < j1; j += r) {
+                long q = bOff + j * bCs;
+                switch (nv) {
+                    case 1 -> bcast8x1(q, tile);
+                    case 2 -> bcast4x2(q, tile);
+                    case 3 -> bcast3x3(q, tile);
+                    default -> bcast2x4(q, tile);
+                }
+                for (int rr = 0; rr < r; rr++) {
+                    long ci = cOff + j + rr;
+                    for (int i = 0; i < m; i++) {
+                        storeC(c, ci + i * ldc, tile[rr * mp + i], !accumulate);
+                    }
+                }
+            }
+        }
+
+        private float bs(long idx) {
+            return b.getAtIndex(F, idx);
+        }
+
+        private void bcast8x1(long q0, float[] tile) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            final long ks = bCs;
+            final int kk = k;
+            float[] xt = aT;
+            long q1 = q0 + ks, q2 = q1 + ks, q3 = q2 + ks, q4 = q3 + ks, q5 = q4 + ks, q6 = q5 + ks, q7 = q6 + ks;
+            for (int p = 0; p < kk; p++) {
+                FloatVector x = FloatVector.fromArray(S, xt, p * L);
+                c0 = FloatVector.broadcast(S, bs(q0 + p)).fma(x, c0);
+                c1 = FloatVector.broadcast(S, bs(q1 + p)).fma(x, c1);
+                c2 = FloatVector.broadcast(S, bs(q2 + p)).fma(x, c2);
+                c3 = FloatVector.broadcast(S, bs(q3 + p)).fma(x, c3);
+                c4 = FloatVector.broadcast(S, bs(q4 + p)).fma(x, c4);
+                c5 = FloatVector.broadcast(S, bs(q5 + p)).fma(x, c5);
+                c6 = FloatVector.broadcast(S, bs(q6 + p)).fma(x, c6);
+                c7 = FloatVector.broadcast(S, bs(q7 + p)).fma(x, c7);
+            }
+            c0.intoArray(tile, 0);
+            c1.intoArray(tile, L);
+            c2.intoArray(tile, 2 * L);
+            c3.intoArray(tile, 3 * L);
+            c4.intoArray(tile, 4 * L);
+            c5.intoArray(tile, 5 * L);
+            c6.intoArray(tile, 6 * L);
+            c7.intoArray(tile, 7 * L);
+        }
+
+        private void bcast4x2(long q0, float[] tile) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+            FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            final long ks = bCs;
+            final int kk = k;
+            float[] xt = aT;
+            long q1 = q0 + ks, q2 = q1 + ks, q3 = q2 + ks;
+            for (int p = 0; p < kk; p++) {
+                int xi = p * (2 * L);
+                FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+                FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+                FloatVector w = FloatVector.broadcast(S, bs(q0 + p));
+                c00 = w.fma(x0, c00);
+                c01 = w.fma(x1, c01);
+                w = FloatVector.broadcast(S, bs(q1 + p));
+                c10 = w.fma(x0, c10);
+                c11 = w.fma(x1, c11);
+                w = FloatVector.broadcast(S, bs(q2 + p));
+                c20 = w.fma(x0, c20);
+                c21 = w.fma(x1, c21);
+                w = FloatVector.broadcast(S, bs(q3 + p));
+                c30 = w.fma(x0, c30);
+                c31 = w.fma(x1, c31);
+            }
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, L);
+            c10.intoArray(tile, 2 * L);
+            c11.intoArray(tile, 3 * L);
+            c20.intoArray(tile, 4 * L);
+            c21.intoArray(tile, 5 * L);
+            c30.intoArray(tile, 6 * L);
+            c31.intoArray(tile, 7 * L);
+        }
+
+        private void bcast3x3(long q0, float[] tile) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00;
+            final long ks = bCs;
+            final int kk = k;
+            float[] xt = aT;
+            long q1 = q0 + ks, q2 = q1 + ks;
+            for (int p = 0; p < kk; p++) {
+                int xi = p * (3 * L);
+                FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+                FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+                FloatVector x2 = FloatVector.fromArray(S, xt, xi + 2 * L);
+                FloatVector w = FloatVector.broadcast(S, bs(q0 + p));
+                c00 = w.fma(x0, c00);
+                c01 = w.fma(x1, c01);
+                c02 = w.fma(x2, c02);
+                w = FloatVector.broadcast(S, bs(q1 + p));
+                c10 = w.fma(x0, c10);
+                c11 = w.fma(x1, c11);
+                c12 = w.fma(x2, c12);
+                w = FloatVector.broadcast(S, bs(q2 + p));
+                c20 = w.fma(x0, c20);
+                c21 = w.fma(x1, c21);
+                c22 = w.fma(x2, c22);
+            }
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, L);
+            c02.intoArray(tile, 2 * L);
+            c10.intoArray(tile, 3 * L);
+            c11.intoArray(tile, 4 * L);
+            c12.intoArray(tile, 5 * L);
+            c20.intoArray(tile, 6 * L);
+            c21.intoArray(tile, 7 * L);
+            c22.intoArray(tile, 8 * L);
+        }
+
+        private void bcast2x4(long q0, float[] tile) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            final long ks = bCs;
+            final int kk = k;
+            float[] xt = aT;
+            long q1 = q0 + ks;
+            for (int p = 0; p < kk; p++) {
+                int xi = p * (4 * L);
+                FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+                FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+                FloatVector x2 = FloatVector.fromArray(S, xt, xi + 2 * L);
+                FloatVector x3 = FloatVector.fromArray(S, xt, xi + 3 * L);
+                FloatVector w = FloatVector.broadcast(S, bs(q0 + p));
+                c00 = w.fma(x0, c00);
+                c01 = w.fma(x1, c01);
+                c02 = w.fma(x2, c02);
+                c03 = w.fma(x3, c03);
+                w = FloatVector.broadcast(S, bs(q1 + p));
+                c10 = w.fma(x0, c10);
+                c11 = w.fma(x1, c11);
+                c12 = w.fma(x2, c12);
+                c13 = w.fma(x3, c13);
+            }
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, L);
+            c02.intoArray(tile, 2 * L);
+            c03.intoArray(tile, 3 * L);
+            c10.intoArray(tile, 4 * L);
+            c11.intoArray(tile, 5 * L);
+            c12.intoArray(tile, 6 * L);
+            c13.intoArray(tile, 7 * L);
         }
 
         /**

@@ -322,6 +322,15 @@ class GemmTest {
         }
     }
 
+    /** x·Wᵀ with W contiguous along K and 4 <= M <= 32 (the broadcast path), adding into C. */
+    @Test
+    void skinnyBroadcastAccumulates() {
+        for (int[] x : new int[][] {{4, 19, 40}, {9, 203, 300}, {20, 37, 129}, {29, 9, 1025}}) {
+            check(x[0], x[1], x[2], Layout.ROW, DType.F32, Layout.COL, DType.F32, true, 31L * x[0] + x[1]);
+            check(x[0], x[1], x[2], Layout.COL, DType.F32, Layout.COL, DType.F32, true, 37L * x[0] + x[1]);
+        }
+    }
+
     @Test
     void largerShapes() {
         check(300, 400, 700, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 99);
