@@ -69,6 +69,13 @@ final class LinalgCases {
                 {"no bias", new long[]{4, 33}, Layout.CONTIGUOUS, 20L, false},
                 {"1-D input", new long[]{8}, Layout.CONTIGUOUS, 4L, true},
                 {"transposed input", new long[]{6, 12}, Layout.TRANSPOSED, 7L, true},
+                // a few rows against many weight rows (decoding a small batch): every number of
+                // vectors along M, padded lanes, weight rows left over after whole tiles, K odd
+                {"5 rows, K=37", new long[]{5, 37}, Layout.CONTIGUOUS, 21L, true},
+                {"8 rows, 29 outputs", new long[]{8, 70}, Layout.CONTIGUOUS, 29L, false},
+                {"13 rows in a batch", new long[]{1, 13, 41}, Layout.CONTIGUOUS, 11L, true},
+                {"20 rows, K=129", new long[]{20, 129}, Layout.CONTIGUOUS, 10L, false},
+                {"32 rows, 9 outputs", new long[]{32, 65}, Layout.CONTIGUOUS, 9L, true},
         };
         for (Object[] v : variants) {
             long[] xs = (long[]) v[1];
