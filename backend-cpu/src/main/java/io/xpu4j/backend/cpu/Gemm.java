@@ -1065,21 +1065,29 @@ final class Gemm {
                     // several tasks per thread, claimed as threads free up: on a shared machine one
                     // core can run slower than the other, and equal halves would wait for it
                     if (splitM) {
-                        int tileTask = Math.max(8, Math.min(MC / MR, mTiles / (4 * threads)));
-                        int tasks = (mTiles + tileTask - 1) / tileTask;
-                        Parallel.forTasks(tasks, t -> rows(bp, t * tileTask * MR,
+                        int tileTask = perTask(mTiles, threads);
+                        Parallel.forTasks((mTiles + tileTask - 1) / tileTask, t -> rows(bp, t * tileTask * MR,
                                 Math.min(m, (t + 1) * tileTask * MR), jcf, nc, 0, panels, kc0));
                     } else {
-                        int panelTask = Math.max(1, panels / (4 * threads));
-                        int tasks = (panels + panelTask - 1) / panelTask;
-                        Parallel.forTasks(tasks, t -> rows(bp, 0, m, jcf, nc, t * panelTask,
-                                Math.min(panels, (t + 1) * panelTask), kc0));
+                        int panelTask = perTask(panels, threads);
+                        Parallel.forTasks((panels + panelTask - 1) / panelTask, t -> rows(bp, 0, m, jcf, nc,
+                                t * panelTask, Math.min(panels, (t + 1) * panelTask), kc0));
                     }
                 } else {
                     packB(bp, jcf, nc, 0, k, 0, panels);
                     rows(bp, 0, m, jcf, nc, 0, panels, kc0);
                 }
             }
+        }
+
+        /**
+         * Units (tiles or panels) per task: a whole multiple of the thread count of tasks, up to
+         * four per thread while each keeps at least eight units, so no thread is left a lone extra.
+         */
+        private static int perTask(int units, int threads) {
+            int tasks = Math.max(threads, Math.min(4 * threads, units / 8));
+            tasks -= tasks % threads;
+            return (units + tasks - 1) / tasks;
         }
 
         private static int roundUp(int x, int q) {
