@@ -19,20 +19,24 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Two paths:
  * <ul>
- *   <li>The blocked path (BLIS loop order): for each {@code nc} panel of B and each {@code kc}
- *       slice of K, B is packed once into micro-panels of {@link #NR} columns (shared by all
- *       threads, packed in parallel), then the rows of C are split between threads; each thread
- *       packs its own {@code mc x kc} blocks of A into micro-panels of {@link #MR} rows and runs
- *       an {@code MR x NR} register-tiled FMA micro-kernel (8 x 2 vectors with 512-bit vectors, 3 x 3 with 256-bit ones).
- *       Packing handles strides and F16/BF16 conversion; edge tiles are zero-padded in the
- *       packed buffers and masked when written to C.</li>
+ *   <li>The blocked path: for each panel of {@link #NC} columns of B, all of K is packed once
+ *       into micro-panels of {@link #NR} columns (shared by all threads, packed in parallel);
+ *       the rows of C are then cut into tasks that threads claim as they free up. A task takes
+ *       its rows {@link #MC} at a time and runs every {@link #KC} slice of K over that block of C
+ *       before moving on, so the block of C stays in L2 for the whole of K: each slice packs the
+ *       rows' {@code mc x kc} block of A into micro-panels of {@link #MR} rows and runs an
+ *       {@code MR x NR} register-tiled FMA micro-kernel (8 x 2 vectors with 512-bit vectors,
+ *       3 x 3 with 256-bit ones; a full 3 x 3 tile loads and stores C itself). Packing handles
+ *       strides and F16/BF16 conversion; edge tiles are zero-padded in the packed buffers and
+ *       masked when written to C.</li>
  *   <li>The skinny path for small M ({@code m <= SKINNY_M}) when B is contiguous along K
- *       (transposed weights, {@code x·Wᵀ}: dot products along K) or along N (axpy along N):
- *       no full pack of B. F32 weights are streamed straight from their segment (bandwidth-bound
- *       on the weight bytes for M = 1); F16/BF16 weights are widened with vector ops a few
- *       columns (or a 256-row strip) at a time into a small per-thread float array that the
- *       3 x 3 register tiles then reuse. A is packed to a small row-major float array; columns
- *       are split between threads.</li>
+ *       (transposed weights, {@code x·Wᵀ}) or along N (axpy along N): no full pack of B. For
+ *       F32 weights contiguous along K and 4 &lt;= M &lt;= 32 the product runs as Cᵀ = W·Xᵀ:
+ *       A packed transposed, whole vectors along M, one scalar of each of a few weight rows
+ *       broadcast per step of K. For M &lt; 4 it runs as dot products along K (bandwidth-bound on
+ *       the weight bytes for M = 1). F16/BF16 weights are widened with vector ops a few columns
+ *       (or a 256-row strip) at a time into a small per-thread float array that 3 x 3 register
+ *       tiles then reuse. Columns are split between threads.</li>
  * </ul>
  */
 final class Gemm {
