@@ -128,6 +128,40 @@ class RowPassesTest {
         }
     }
 
+    /**
+     * F32 softmax over many rows (split between threads, each row through the fused copy-in and
+     * copy-out passes) gives the same bits as each row on its own, masked (-Inf) entries and NaN
+     * rows included: no row depends on where it falls in the batch.
+     */
+    @Test
+    void softmaxOverManyRowsMatchesEachRowAloneBitForBit() {
+        int rows = 9;
+        for (int d : new int[]{1, 7, 8, 33, 2049, 4100}) {
+            double[] v = uniform(3 * d + 1, rows * d, -30, 30);
+            v[2 * d] = Double.NEGATIVE_INFINITY;            // row 2: one masked entry
+            v[4 * d + d / 2] = Double.NaN;                  // row 4: a NaN
+            for (int i = 0; i < d; i++) {                   // row 6: all masked but one
+                v[6 * d + i] = i == d - 1 ? 0.5 : Double.NEGATIVE_INFINITY;
+            }
+            Tensor x = ops.tensor(DType.F32, v, rows, d);
+            float[] all = ops.softmax(x, -1).toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                double[] row = java.util.Arrays.copyOfRange(v, r * d, (r + 1) * d);
+                float[] alone = ops.softmax(ops.tensor(DType.F32, row, 1, d), -1).toFloatArray();
+                for (int i = 0; i < d; i++) {
+                    if (Float.floatToIntBits(alone[i]) != Float.floatToIntBits(all[r * d + i])) {
+                        fail("d=" + d + " row " + r + " element " + i + ": alone " + alone[i] + ", in the batch "
+                                + all[r * d + i]);
+                    }
+                }
+            }
+            if (d > 1) {
+                assertEquals(0f, all[6 * d], "a masked entry is exactly 0");
+            }
+            assertEquals(1f, all[6 * d + d - 1], "the one unmasked entry of row 6");
+        }
+    }
+
     @Test
     void softmaxRowWithNanOrInfinityIsNan() {
         for (int d : new int[]{5, 8, 21}) {
