@@ -96,13 +96,21 @@ final class Gemm {
         float[] line = new float[Math.max(KC, NC)];
         final float[] tile = new float[MR * NR];
         float[] strip = new float[0];
-        float[] bigTile = new float[0];
+        float[] bcastTile = new float[0];
+        float[] aTransposed = new float[0];
 
-        float[] tile(int size) {
-            if (bigTile.length < size) {
-                bigTile = new float[size];
+        float[] bcastTile(int size) {
+            if (bcastTile.length < size) {
+                bcastTile = new float[size];
             }
-            return bigTile;
+            return bcastTile;
+        }
+
+        float[] aTransposed(int size) {
+            if (aTransposed.length < size) {
+                aTransposed = new float[size];
+            }
+            return aTransposed;
         }
 
         float[] strip(int size) {
@@ -183,16 +191,20 @@ final class Gemm {
                 return;
             }
             if (bRowStride == 1 && bt == T_F32 && m >= BCAST_MIN_M && k >= L) {
-                op.packAFull();
                 op.packATransposed();
                 int r = Op.bcastRows(op.mp / L);
                 int groups = n / r;
                 if (parallel) {
+                    // four tile groups per task, claimed as threads free up
                     Parallel.forTasks((groups + 3) / 4, t -> op.bcastColumns(t * 4 * r, Math.min(groups, t * 4 + 4) * r, r));
                 } else {
                     op.bcastColumns(0, groups * r, r);
                 }
-                op.dotColumns(groups * r, n);
+                if (groups * r < n) {
+                    // the weight rows left over after whole tiles
+                    op.packAFull();
+                    op.dotColumns(groups * r, n);
+                }
                 return;
             }
             if (bRowStride == 1 || k == 1) {
@@ -407,7 +419,14 @@ final class Gemm {
             Scratch sc = SCRATCH.get();
             sc.line(k);
             mp = (m + L - 1) / L * L;
-            float[] t = new float[k * mp];
+            float[] t = sc.aTransposed(k * mp);
+            if (mp > m) {
+                // padding lanes are never stored, but the buffer is reused between calls and a
+                // stale value there (a subnormal, say) could slow every FMA on its lane
+                for (int p = 0; p < k; p++) {
+                    java.util.Arrays.fill(t, p * mp + m, p * mp + mp, 0f);
+                }
+            }
             for (int i = 0; i < m; i++) {
                 readLine(a, aOff + i * aRs, aCs, at, k, t, i, mp, sc);
             }
@@ -432,7 +451,7 @@ final class Gemm {
          */
         void bcastColumns(int j0, int j1, int r) {
             int nv = mp / L;
-            float[] tile = SCRATCH.get().tile(r * mp);
+            float[] tile = SCRATCH.get().bcastTile(r * mp);
             for (int j = j0; j < j1; j += r) {
                 long q = bOff + j * bCs;
                 switch (nv) {
