@@ -19,12 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Two paths:
  * <ul>
- *   <li>The blocked path: for each panel of {@link #NC} columns of B, all of K is packed once
- *       into micro-panels of {@link #NR} columns (shared by all threads, packed in parallel);
- *       the rows of C are then cut into tasks that threads claim as they free up. A task takes
- *       its rows {@link #MC} at a time and runs every {@link #KC} slice of K over that block of C
- *       before moving on, so the block of C stays in L2 for the whole of K: each slice packs the
- *       rows' {@code mc x kc} block of A into micro-panels of {@link #MR} rows and runs an
+ *   <li>The blocked path: A is packed once per call (in chunks of rows when it is large) into
+ *       micro-panels of {@link #MR} rows holding all of K; for each panel of {@link #NC} columns
+ *       of B, all of K is packed into micro-panels of {@link #NR} columns (both shared by all
+ *       threads and packed in parallel, B a block of rows at a time so its reads stream); the
+ *       rows of C are then cut into tasks that threads claim as they free up. A task takes its
+ *       rows {@link #MC} at a time and runs every {@link #KC} slice of K over that block of C
+ *       before moving on, so the block of C stays in L2 for the whole of K, with an
  *       {@code MR x NR} register-tiled FMA micro-kernel (8 x 2 vectors with 512-bit vectors,
  *       3 x 3 with 256-bit ones; a full 3 x 3 tile loads and stores C itself). Packing handles
  *       strides and F16/BF16 conversion; edge tiles are zero-padded in the packed buffers and
@@ -70,6 +71,10 @@ final class Gemm {
      * every K slice is added to it, instead of C being read and written again for each slice.
      */
     static final int NC = 384;
+    /** Rows of B packed per pass over a panel's micro-panels (row-contiguous B). */
+    private static final int PACK_B_ROWS = 16;
+    /** Most floats of A packed at once (16 MiB): a larger A is packed and multiplied in row chunks. */
+    private static final int A_PACK_FLOATS = 1 << 22;
     /** Most floats a packed B panel may hold (8 MiB): a long K narrows the panel instead. */
     private static final int B_PANEL_FLOATS = 1 << 21;
     /** Largest M that takes the skinny (no B packing) path. */
@@ -1076,29 +1081,44 @@ final class Gemm {
             int nc0 = roundUp((n + nBlocks - 1) / nBlocks, NR);
             // the panel of B holds all of K, so that a block of C stays in cache while every
             // K slice is added to it (C is read and written once per call, not once per slice)
-            float[] bp = SCRATCH.get().bPack(k * nc0);
-            int mTiles = (m + MR - 1) / MR;
-            boolean splitM = mTiles >= 8 * threads;
-            for (int jc = 0; jc < n; jc += nc0) {
-                final int nc = Math.min(nc0, n - jc);
-                final int panels = (nc + NR - 1) / NR;
-                final int jcf = jc;
+            Scratch sc = SCRATCH.get();
+            float[] bp = sc.bPack(k * nc0);
+            // A is packed once per call (in chunks of rows when it is large) and shared by every
+            // panel of B, instead of once per panel of B
+            int mTilesAll = (m + MR - 1) / MR;
+            int chunkTiles = Math.min(mTilesAll, Math.max(1, A_PACK_FLOATS / (k * MR)));
+            float[] ap = sc.aPack(chunkTiles * MR * k);
+            for (int i0 = 0; i0 < m; i0 += chunkTiles * MR) {
+                final int mChunk = Math.min(chunkTiles * MR, m - i0);
+                final int mTiles = (mChunk + MR - 1) / MR;
+                final int i0f = i0;
                 if (threads > 1) {
-                    Parallel.forRange(panels, (s, e) -> packB(bp, jcf, nc, 0, k, s, e));
-                    // several tasks per thread, claimed as threads free up: on a shared machine one
-                    // core can run slower than the other, and equal halves would wait for it
-                    if (splitM) {
-                        int tileTask = perTask(mTiles, threads);
-                        Parallel.forTasks((mTiles + tileTask - 1) / tileTask, t -> rows(bp, t * tileTask * MR,
-                                Math.min(m, (t + 1) * tileTask * MR), jcf, nc, 0, panels, kc0));
-                    } else {
-                        int panelTask = perTask(panels, threads);
-                        Parallel.forTasks((panels + panelTask - 1) / panelTask, t -> rows(bp, 0, m, jcf, nc,
-                                t * panelTask, Math.min(panels, (t + 1) * panelTask), kc0));
-                    }
+                    Parallel.forRange(mTiles, (s0, e0) -> packA(ap, i0f, mChunk, s0, e0));
                 } else {
-                    packB(bp, jcf, nc, 0, k, 0, panels);
-                    rows(bp, 0, m, jcf, nc, 0, panels, kc0);
+                    packA(ap, i0f, mChunk, 0, mTiles);
+                }
+                boolean splitM = mTiles >= 8 * threads;
+                for (int jc = 0; jc < n; jc += nc0) {
+                    final int nc = Math.min(nc0, n - jc);
+                    final int panels = (nc + NR - 1) / NR;
+                    final int jcf = jc;
+                    if (threads > 1) {
+                        Parallel.forRange(panels, (s0, e0) -> packB(bp, jcf, nc, 0, k, s0, e0));
+                        // several tasks per thread, claimed as threads free up: on a shared machine
+                        // one core can run slower than the other, and equal halves would wait for it
+                        if (splitM) {
+                            int tileTask = perTask(mTiles, threads);
+                            Parallel.forTasks((mTiles + tileTask - 1) / tileTask, t -> rows(ap, bp, i0f,
+                                    t * tileTask * MR, Math.min(mChunk, (t + 1) * tileTask * MR), jcf, nc, 0, panels, kc0));
+                        } else {
+                            int panelTask = perTask(panels, threads);
+                            Parallel.forTasks((panels + panelTask - 1) / panelTask, t -> rows(ap, bp, i0f, 0, mChunk,
+                                    jcf, nc, t * panelTask, Math.min(panels, (t + 1) * panelTask), kc0));
+                        }
+                    } else {
+                        packB(bp, jcf, nc, 0, k, 0, panels);
+                        rows(ap, bp, i0f, 0, mChunk, jcf, nc, 0, panels, kc0);
+                    }
                 }
             }
         }
@@ -1122,6 +1142,23 @@ final class Gemm {
             Scratch sc = SCRATCH.get();
             sc.line(Math.max(kc, NR));
             boolean alongK = bRs == 1 && bCs != 1;
+            if (!alongK && bCs == 1) {
+                // rows of B are contiguous: a block of rows at a time, each read left to right
+                // across all full micro-panels, so the reads stream through each row (one
+                // micro-panel after another would step a page per row and defeat the prefetcher)
+                int fullEnd = Math.min(p1, nc / NR);
+                for (int q = 0; q < kc; q += PACK_B_ROWS) {
+                    int qe = Math.min(kc, q + PACK_B_ROWS);
+                    for (int jp = p0; jp < fullEnd; jp++) {
+                        long src = bOff + (long) (pc + q) * bRs + jc + jp * NR;
+                        int d = jp * kc * NR + q * NR;
+                        for (int p = q; p < qe; p++, src += bRs, d += NR) {
+                            convertLine(b, src, bt, NR, bp, d);
+                        }
+                    }
+                }
+                p0 = Math.max(p0, fullEnd);
+            }
             for (int jp = p0; jp < p1; jp++) {
                 int base = jp * kc * NR;
                 int j = jc + jp * NR;
@@ -1142,11 +1179,6 @@ final class Gemm {
                             }
                         }
                     }
-                } else if (bCs == 1 && cols == NR) {
-                    long src = bOff + (long) pc * bRs + j;
-                    for (int p = 0; p < kc; p++, src += bRs) {
-                        convertLine(b, src, bt, NR, bp, base + p * NR);
-                    }
                 } else {
                     for (int p = 0; p < kc; p++) {
                         int d = base + p * NR;
@@ -1159,30 +1191,42 @@ final class Gemm {
             }
         }
 
-        /** Packs rows [i0, i0 + mc) x [pc, pc + kc) of A into MR-row micro-panels. */
-        private void packA(float[] ap, int i0, int mc, int pc, int kc, Scratch sc) {
+        /**
+         * Packs micro-panels [t0, t1) of the {@code mc} rows of A from row {@code i0}, all of K
+         * each: row r of panel t at step p of K lands at {@code ap[(t * k + p) * MR + r]}.
+         */
+        private void packA(float[] ap, int i0, int mc, int t0, int t1) {
+            Scratch sc = SCRATCH.get();
+            sc.line(MR * k);
             boolean alongM = aRs == 1 && aCs != 1;
-            for (int ip = 0; ip * MR < mc; ip++) {
-                int base = ip * kc * MR;
+            for (int ip = t0; ip < t1; ip++) {
+                int base = ip * k * MR;
                 int i = i0 + ip * MR;
                 int rows = Math.min(MR, i0 + mc - i);
                 if (alongM) {
-                    for (int p = 0; p < kc; p++) {
+                    for (int p = 0; p < k; p++) {
                         int d = base + p * MR;
-                        readLine(a, aOff + (long) i * aRs + (long) (pc + p) * aCs, aRs, at, rows, ap, d, 1, sc);
+                        readLine(a, aOff + (long) i * aRs + (long) p * aCs, aRs, at, rows, ap, d, 1, sc);
                         for (int ii = rows; ii < MR; ii++) {
                             ap[d + ii] = 0f;
                         }
                     }
+                } else if (aCs == 1 && rows == MR) {
+                    // the MR rows are copied (or widened) whole into the line buffer, then
+                    // interleaved: array reads and a sequential store stream, instead of one
+                    // segment read and a strided store per element and row
+                    float[] line = sc.line;
+                    for (int ii = 0; ii < MR; ii++) {
+                        readLine(a, aOff + (long) (i + ii) * aRs, 1, at, k, line, ii * k, 1, sc);
+                    }
+                    interleave(line, k, ap, base);
                 } else {
                     for (int ii = 0; ii < rows; ii++) {
-                        readLine(a, aOff + (long) (i + ii) * aRs + (long) pc * aCs, aCs, at, kc, ap, base + ii, MR, sc);
+                        readLine(a, aOff + (long) (i + ii) * aRs, aCs, at, k, ap, base + ii, MR, sc);
                     }
-                    if (rows < MR) {
-                        for (int p = 0; p < kc; p++) {
-                            for (int ii = rows; ii < MR; ii++) {
-                                ap[base + p * MR + ii] = 0f;
-                            }
+                    for (int p = 0; p < k; p++) {
+                        for (int ii = rows; ii < MR; ii++) {
+                            ap[base + p * MR + ii] = 0f;
                         }
                     }
                 }
@@ -1190,38 +1234,35 @@ final class Gemm {
         }
 
         /**
-         * Rows [r0, r1) of C against micro-panels [p0, p1) of the packed B panel (all of K): for
-         * each block of mc rows, every K slice in turn packs that slice of A into this thread's
-         * buffer and runs the micro-kernel over every tile, adding into the same block of C.
+         * Rows [r0, r1) of the chunk of A packed from row {@code i0} against micro-panels
+         * [p0, p1) of the packed B panel (all of K): for each block of mc rows, every K slice in
+         * turn runs the micro-kernel over every tile, adding into the same block of C.
          */
-        private void rows(float[] bp, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
+        private void rows(float[] ap, float[] bp, int i0, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
             if (r0 >= r1 || p0 >= p1) {
                 return;
             }
-            Scratch sc = SCRATCH.get();
-            sc.line(Math.max(kc0, MR));
+            float[] tile = SCRATCH.get().tile;
             int total = r1 - r0;
             int mBlocks = (total + MC - 1) / MC;
             int mc0 = roundUp((total + mBlocks - 1) / mBlocks, MR);
-            float[] ap = sc.aPack(mc0 * kc0);
-            float[] tile = sc.tile;
             for (int ic = r0; ic < r1; ic += mc0) {
                 int mc = Math.min(mc0, r1 - ic);
                 for (int pc = 0; pc < k; pc += kc0) {
                     int kc = Math.min(kc0, k - pc);
                     boolean ow = !accumulate && pc == 0;
-                    packA(ap, ic, mc, pc, kc, sc);
                     for (int jp = p0; jp < p1; jp++) {
                         int j = jc + jp * NR;
                         int cols = Math.min(NR, jc + nc - j);
                         int bBase = jp * k * NR + pc * NR;
-                        for (int ip = 0; ip * MR < mc; ip++) {
-                            int i = ic + ip * MR;
-                            int rows = Math.min(MR, ic + mc - i);
+                        for (int ip = ic / MR; ip * MR < ic + mc; ip++) {
+                            int i = i0 + ip * MR;
+                            int rows = Math.min(MR, i0 + ic + mc - i);
+                            int aBase = ip * k * MR + pc * MR;
                             if (MR == 3 && rows == MR && cols == NR) {
-                                kernel3(kc, ap, ip * kc * MR, bp, bBase, c, cOff + (long) i * ldc + j, ldc, ow);
+                                kernel3(kc, ap, aBase, bp, bBase, c, cOff + (long) i * ldc + j, ldc, ow);
                             } else {
-                                kernel(kc, ap, ip * kc * MR, bp, bBase, tile);
+                                kernel(kc, ap, aBase, bp, bBase, tile);
                                 writeTile(tile, i, j, rows, cols, ow);
                             }
                         }
@@ -1235,6 +1276,23 @@ final class Gemm {
             for (int r = 0; r < rows; r++, ci += ldc) {
                 for (int v = 0; v < NV; v++) {
                     storeC(c, ci + v * L, FloatVector.fromArray(S, tile, r * NR + v * L), Math.min(L, cols - v * L), ow);
+                }
+            }
+        }
+    }
+
+    /** {@code ap[base + p * MR + r] = rows[r * kc + p]}: MR rows of length kc into one micro-panel. */
+    private static void interleave(float[] rows, int kc, float[] ap, int base) {
+        if (MR == 3) {
+            for (int p = 0, d = base; p < kc; p++, d += 3) {
+                ap[d] = rows[p];
+                ap[d + 1] = rows[kc + p];
+                ap[d + 2] = rows[2 * kc + p];
+            }
+        } else {
+            for (int p = 0, d = base; p < kc; p++, d += MR) {
+                for (int r = 0; r < MR; r++) {
+                    ap[d + r] = rows[r * kc + p];
                 }
             }
         }

@@ -241,8 +241,10 @@ class GemmTest {
                 // one result column with many rows (W·x): served as the transposed one-row problem
                 {33, 1, 17}, {100, 1, 300}, {1000, 1, 1024}, {257, 1, 4097},
                 // blocked: C blocks of 384 columns over several K slices, full and edge tiles;
-                // a K long enough that the packed B panel narrows below 384 columns
-                {200, 800, 600}, {97, 385, 257}, {40, 400, 6000},
+                // a K long enough that the packed B panel narrows below 384 columns; an A of more
+                // than 2^22 elements, packed and multiplied in two chunks of rows (the second with
+                // an edge tile)
+                {200, 800, 600}, {97, 385, 257}, {40, 400, 6000}, {1100, 40, 4000},
         };
         for (int[] x : s) {
             list.add(Arguments.of(x[0], x[1], x[2]));
