@@ -1152,8 +1152,17 @@ final class Gemm {
                     for (int jp = p0; jp < fullEnd; jp++) {
                         long src = bOff + (long) (pc + q) * bRs + jc + jp * NR;
                         int d = jp * kc * NR + q * NR;
-                        for (int p = q; p < qe; p++, src += bRs, d += NR) {
-                            convertLine(b, src, bt, NR, bp, d);
+                        if (bt == T_F32) {
+                            for (int p = q; p < qe; p++, src += bRs, d += NR) {
+                                for (int v = 0; v < NV; v++) {
+                                    FloatVector.fromMemorySegment(S, b, (src + v * L) * Float.BYTES, NATIVE)
+                                            .intoArray(bp, d + v * L);
+                                }
+                            }
+                        } else {
+                            for (int p = q; p < qe; p++, src += bRs, d += NR) {
+                                convertLine(b, src, bt, NR, bp, d);
+                            }
                         }
                     }
                 }
