@@ -1086,7 +1086,10 @@ final class Gemm {
             // A is packed once per call (in chunks of rows when it is large) and shared by every
             // panel of B, instead of once per panel of B
             int mTilesAll = (m + MR - 1) / MR;
-            int chunkTiles = Math.min(mTilesAll, Math.max(1, A_PACK_FLOATS / (k * MR)));
+            int maxTiles = Math.max(1, A_PACK_FLOATS / (k * MR));
+            int chunks = (mTilesAll + maxTiles - 1) / maxTiles;
+            // chunks of nearly equal rows: each chunk packs and streams all of B once
+            int chunkTiles = (mTilesAll + chunks - 1) / chunks;
             float[] ap = sc.aPack(chunkTiles * MR * k);
             for (int i0 = 0; i0 < m; i0 += chunkTiles * MR) {
                 final int mChunk = Math.min(chunkTiles * MR, m - i0);
