@@ -73,8 +73,11 @@ final class Gemm {
     static final int NC = 384;
     /** Rows of B packed per pass over a panel's micro-panels (row-contiguous B). */
     private static final int PACK_B_ROWS = 16;
-    /** Most floats of A packed at once (16 MiB): a larger A is packed and multiplied in row chunks. */
-    private static final int A_PACK_FLOATS = 1 << 22;
+    /**
+     * Most floats of A packed at once (16 MiB): a larger A is packed and multiplied in row chunks.
+     * Not final so that tests can lower it to exercise the chunks on small matrices.
+     */
+    static int aPackFloats = 1 << 22;
     /** Most floats a packed B panel may hold (8 MiB): a long K narrows the panel instead. */
     private static final int B_PANEL_FLOATS = 1 << 21;
     /** Largest M that takes the skinny (no B packing) path. */
@@ -1083,22 +1086,26 @@ final class Gemm {
             // K slice is added to it (C is read and written once per call, not once per slice)
             Scratch sc = SCRATCH.get();
             float[] bp = sc.bPack(k * nc0);
-            // A is packed once per call (in chunks of rows when it is large) and shared by every
-            // panel of B, instead of once per panel of B
+            // With several panels of B, A is packed once per call (in chunks of rows when it is
+            // large) and shared by every panel, instead of once per panel. With one panel each
+            // task packs its own slices of A right before using them, while they are in cache.
             int mTilesAll = (m + MR - 1) / MR;
-            int maxTiles = Math.max(1, A_PACK_FLOATS / (k * MR));
+            boolean shareA = nBlocks > 1;
+            int maxTiles = shareA ? Math.max(1, aPackFloats / (k * MR)) : mTilesAll;
             int chunks = (mTilesAll + maxTiles - 1) / maxTiles;
             // chunks of nearly equal rows: each chunk packs and streams all of B once
             int chunkTiles = (mTilesAll + chunks - 1) / chunks;
-            float[] ap = sc.aPack(chunkTiles * MR * k);
+            final float[] ap = shareA ? sc.aPack(chunkTiles * MR * k) : null;
             for (int i0 = 0; i0 < m; i0 += chunkTiles * MR) {
                 final int mChunk = Math.min(chunkTiles * MR, m - i0);
                 final int mTiles = (mChunk + MR - 1) / MR;
                 final int i0f = i0;
-                if (threads > 1) {
-                    Parallel.forRange(mTiles, (s0, e0) -> packA(ap, i0f, mChunk, s0, e0));
+                if (!shareA) {
+                    // packed per task and slice, in rows()
+                } else if (threads > 1) {
+                    Parallel.forRange(mTiles, (s0, e0) -> packA(ap, i0f, mChunk, s0, e0, 0, k));
                 } else {
-                    packA(ap, i0f, mChunk, 0, mTiles);
+                    packA(ap, i0f, mChunk, 0, mTiles, 0, k);
                 }
                 boolean splitM = mTiles >= 8 * threads;
                 for (int jc = 0; jc < n; jc += nc0) {
@@ -1204,21 +1211,21 @@ final class Gemm {
         }
 
         /**
-         * Packs micro-panels [t0, t1) of the {@code mc} rows of A from row {@code i0}, all of K
-         * each: row r of panel t at step p of K lands at {@code ap[(t * k + p) * MR + r]}.
+         * Packs micro-panels [t0, t1) of the {@code mc} rows of A from row {@code i0}, over
+         * [pc, pc + kc) of K: row r of panel t at step pc + p lands at {@code ap[(t * kc + p) * MR + r]}.
          */
-        private void packA(float[] ap, int i0, int mc, int t0, int t1) {
+        private void packA(float[] ap, int i0, int mc, int t0, int t1, int pc, int kc) {
             Scratch sc = SCRATCH.get();
-            sc.line(MR * k);
+            sc.line(MR * kc);
             boolean alongM = aRs == 1 && aCs != 1;
             for (int ip = t0; ip < t1; ip++) {
-                int base = ip * k * MR;
+                int base = ip * kc * MR;
                 int i = i0 + ip * MR;
                 int rows = Math.min(MR, i0 + mc - i);
                 if (alongM) {
-                    for (int p = 0; p < k; p++) {
+                    for (int p = 0; p < kc; p++) {
                         int d = base + p * MR;
-                        readLine(a, aOff + (long) i * aRs + (long) p * aCs, aRs, at, rows, ap, d, 1, sc);
+                        readLine(a, aOff + (long) i * aRs + (long) (pc + p) * aCs, aRs, at, rows, ap, d, 1, sc);
                         for (int ii = rows; ii < MR; ii++) {
                             ap[d + ii] = 0f;
                         }
@@ -1229,14 +1236,14 @@ final class Gemm {
                     // segment read and a strided store per element and row
                     float[] line = sc.line;
                     for (int ii = 0; ii < MR; ii++) {
-                        readLine(a, aOff + (long) (i + ii) * aRs, 1, at, k, line, ii * k, 1, sc);
+                        readLine(a, aOff + (long) (i + ii) * aRs + pc, 1, at, kc, line, ii * kc, 1, sc);
                     }
-                    interleave(line, k, ap, base);
+                    interleave(line, kc, ap, base);
                 } else {
                     for (int ii = 0; ii < rows; ii++) {
-                        readLine(a, aOff + (long) (i + ii) * aRs, aCs, at, k, ap, base + ii, MR, sc);
+                        readLine(a, aOff + (long) (i + ii) * aRs + (long) pc * aCs, aCs, at, kc, ap, base + ii, MR, sc);
                     }
-                    for (int p = 0; p < k; p++) {
+                    for (int p = 0; p < kc; p++) {
                         for (int ii = rows; ii < MR; ii++) {
                             ap[base + p * MR + ii] = 0f;
                         }
@@ -1250,19 +1257,31 @@ final class Gemm {
          * [p0, p1) of the packed B panel (all of K): for each block of mc rows, every K slice in
          * turn runs the micro-kernel over every tile, adding into the same block of C.
          */
-        private void rows(float[] ap, float[] bp, int i0, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
+        private void rows(float[] shared, float[] bp, int i0, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
             if (r0 >= r1 || p0 >= p1) {
                 return;
             }
-            float[] tile = SCRATCH.get().tile;
+            Scratch sc = SCRATCH.get();
+            float[] tile = sc.tile;
             int total = r1 - r0;
             int mBlocks = (total + MC - 1) / MC;
             int mc0 = roundUp((total + mBlocks - 1) / mBlocks, MR);
+            float[] ap = shared != null ? shared : sc.aPack(mc0 * kc0);
             for (int ic = r0; ic < r1; ic += mc0) {
                 int mc = Math.min(mc0, r1 - ic);
                 for (int pc = 0; pc < k; pc += kc0) {
                     int kc = Math.min(kc0, k - pc);
                     boolean ow = !accumulate && pc == 0;
+                    // where the block's first micro-panel starts in ap, and how far apart they are
+                    int aFirst, aStride;
+                    if (shared != null) {
+                        aFirst = ic / MR * k * MR + pc * MR;
+                        aStride = k * MR;
+                    } else {
+                        packA(ap, i0 + ic, mc, 0, (mc + MR - 1) / MR, pc, kc);
+                        aFirst = 0;
+                        aStride = kc * MR;
+                    }
                     for (int jp = p0; jp < p1; jp++) {
                         int j = jc + jp * NR;
                         int cols = Math.min(NR, jc + nc - j);
@@ -1270,7 +1289,7 @@ final class Gemm {
                         for (int ip = ic / MR; ip * MR < ic + mc; ip++) {
                             int i = i0 + ip * MR;
                             int rows = Math.min(MR, i0 + ic + mc - i);
-                            int aBase = ip * k * MR + pc * MR;
+                            int aBase = aFirst + (ip - ic / MR) * aStride;
                             if (MR == 3 && rows == MR && cols == NR) {
                                 kernel3(kc, ap, aBase, bp, bBase, c, cOff + (long) i * ldc + j, ldc, ow);
                             } else {

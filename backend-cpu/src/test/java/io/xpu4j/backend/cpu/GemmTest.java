@@ -241,10 +241,8 @@ class GemmTest {
                 // one result column with many rows (W·x): served as the transposed one-row problem
                 {33, 1, 17}, {100, 1, 300}, {1000, 1, 1024}, {257, 1, 4097},
                 // blocked: C blocks of 384 columns over several K slices, full and edge tiles;
-                // a K long enough that the packed B panel narrows below 384 columns; an A of more
-                // than 2^22 elements, packed and multiplied in two chunks of rows (the second with
-                // an edge tile)
-                {200, 800, 600}, {97, 385, 257}, {40, 400, 6000}, {1100, 40, 4000},
+                // a K long enough that the packed B panel narrows below 384 columns
+                {200, 800, 600}, {97, 385, 257}, {40, 400, 6000},
         };
         for (int[] x : s) {
             list.add(Arguments.of(x[0], x[1], x[2]));
@@ -337,6 +335,26 @@ class GemmTest {
     void largerShapes() {
         check(300, 400, 700, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 99);
         check(513, 260, 300, Layout.COL, DType.F32, Layout.COL, DType.BF16, true, 98);
+    }
+
+    /**
+     * With more than one panel of B, A is packed once and shared; an A larger than the packing
+     * limit goes in chunks of rows. The limit is lowered here so that small matrices take 2–5
+     * chunks (edge tiles in the last), on the calling thread and on the pool.
+     */
+    @Test
+    void aPackedInChunksOfRows() {
+        int saved = Gemm.aPackFloats;
+        try {
+            Gemm.aPackFloats = Gemm.MR * 300 * 12;
+            check(100, 400, 300, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 91);
+            check(100, 400, 300, Layout.ROW, DType.F32, Layout.COL, DType.BF16, true, 92, true);
+            check(71, 500, 300, Layout.COL, DType.F16, Layout.ROW, DType.F32, true, 93, true);
+            Gemm.aPackFloats = Gemm.MR * 290 * 20;
+            check(140, 390, 290, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 94, true);
+        } finally {
+            Gemm.aPackFloats = saved;
+        }
     }
 
     static Stream<Arguments> parallelShapes() {
