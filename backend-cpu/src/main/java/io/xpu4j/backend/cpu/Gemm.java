@@ -1343,9 +1343,10 @@ final class Gemm {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * (3 * L);
-            int ai = ao + p * 3;
+        // running indices, no induction variable: the loop body has no index arithmetic beyond
+        // two adds (measured faster than p-based indices)
+        int end = ao + 3 * kc;
+        for (int ai = ao, bi = bo; ai < end; ai += 3, bi += 3 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
@@ -1402,9 +1403,10 @@ final class Gemm {
             c21 = FloatVector.fromMemorySegment(S, c, o2 + L * Float.BYTES, NATIVE);
             c22 = FloatVector.fromMemorySegment(S, c, o2 + 2 * L * Float.BYTES, NATIVE);
         }
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * (3 * L);
-            int ai = ao + p * 3;
+        // running indices, no induction variable: the loop body has no index arithmetic beyond
+        // two adds (measured faster than p-based indices)
+        int end = ao + 3 * kc;
+        for (int ai = ao, bi = bo; ai < end; ai += 3, bi += 3 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
