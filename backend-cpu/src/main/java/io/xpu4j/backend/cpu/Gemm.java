@@ -55,7 +55,8 @@ final class Gemm {
     /**
      * Micro-tile shape: 8 rows x 2 vectors (16 accumulators) with 512-bit vectors (32
      * registers); 3 rows x 3 vectors (9 accumulators) with narrower vectors (16 registers: C2
-     * spills a 6x2 or 4x3 tile there and runs at under half speed, 3x3 runs at FMA peak).
+     * keeps several broadcasts live and spills an accumulator of a 6x2 or 4x3 tile, which then
+     * runs at 60-70% of the 3x3 tile; 5x2 measured no faster than 3x3).
      */
     static final int MR = L >= 16 ? 8 : 3;
     /** Vectors per micro-tile row. */
