@@ -69,6 +69,39 @@ final class NormKernels {
             // F32 with a weight (the common case): the copy-in fused with the mean (rms_norm: with
             // the sum of squares, its only statistic), the copy-out with the output pass
             boolean fused = t == DType.F32 && w != null;
+            if (fused && rms) {
+                // each row's output pass also reads the next row and sums its squares, so a read
+                // and a write stream run together; the last row's pass re-reads itself
+                double ssq = RowPasses.loadSumSquares(xs, 4 * (xo + from * d), row, d);
+                for (long r = from; r < to; r++) {
+                    float scale = (float) (1.0 / Math.sqrt(ssq / d + eps));
+                    long next = r + 1 < to ? r + 1 : r;
+                    ssq = RowPasses.weightStoreNextSumSquares(xs, 4 * (xo + r * d), 4 * (xo + next * d), d, scale, w,
+                            os, 4 * (oo + r * d));
+                }
+                return;
+            }
+            if (fused) {
+                // layer_norm: each row's output pass also copies in the next row and sums it (the
+                // variance about the mean is then a pass over that row in cache)
+                float[] next = Rows.scratch(3, d);
+                double sum = RowPasses.loadSum(xs, 4 * (xo + from * d), row, d);
+                for (long r = from; r < to; r++) {
+                    float shift = (float) (sum / d);
+                    double var = RowPasses.sumSquaredDiff(row, d, shift) / d;
+                    float scale = (float) (1.0 / Math.sqrt(var + eps));
+                    if (r + 1 < to) {
+                        sum = RowPasses.normalizeStoreNextLoadSum(row, d, shift, scale, w, bs, os, 4 * (oo + r * d),
+                                xs, 4 * (xo + (r + 1) * d), next);
+                        float[] done = row;
+                        row = next;
+                        next = done;
+                    } else {
+                        RowPasses.normalizeStore(row, d, shift, scale, w, bs, os, 4 * (oo + r * d));
+                    }
+                }
+                return;
+            }
             for (long r = from; r < to; r++) {
                 float shift;
                 double var;

@@ -150,6 +150,40 @@ final class RowPasses {
         }
     }
 
+    /**
+     * rms_norm's output for one row with the next row's statistic in the same loop: stores
+     * {@code o[i] = x[i] * scale * w[i]} for the {@code n} floats of {@code s} at byte offset
+     * {@code off} (into {@code o} at {@code outOff}) and returns the sum of squares of the
+     * {@code n} floats at {@code nextOff}, summed exactly as {@link #loadSumSquares} does. One
+     * stream read from memory and one written at the same time, like a triad, where the row at a
+     * time passes read, then write.
+     */
+    static double weightStoreNextSumSquares(MemorySegment s, long off, long nextOff, int n, float scale,
+                                            float[] w, MemorySegment o, long outOff) {
+        try {
+            return (double) LOOPS[STORE_NEXT_SSQ].invokeExact(s, off, nextOff, n, scale, w, o, outOff);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * layer_norm's output for one row with the next row's copy-in and sum in the same loop:
+     * {@code o[i] = (a[i] - shift) * scale * w[i] [+ b[i]]} into {@code n} floats of {@code o} at
+     * byte offset {@code outOff}, while the {@code n} floats of {@code s} at {@code nextOff} are
+     * copied into {@code next}; returns their sum, summed exactly as {@link #loadSum} does.
+     */
+    static double normalizeStoreNextLoadSum(float[] a, int n, float shift, float scale, float[] w, float[] b,
+                                            MemorySegment o, long outOff, MemorySegment s, long nextOff,
+                                            float[] next) {
+        try {
+            return (double) LOOPS[b == null ? NORM_W_STORE_NEXT_SUM : NORM_WB_STORE_NEXT_SUM]
+                    .invokeExact(a, n, shift, scale, w, b, o, outOff, s, nextOff, next);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** {@code o[i] = a[i] * k} into {@code n} floats at byte offset {@code off} of {@code o}. */
     static void scaleStore(float[] a, int n, float k, MemorySegment o, long off) {
         try {
@@ -185,8 +219,8 @@ final class RowPasses {
     private static final int MAX = 0, SUM = 1, SSD = 2, EXP_SUM = 3, SCALE = 4, SUB2 = 5;
     private static final int NORM = 6, NORM_W = 7, NORM_B = 8, NORM_WB = 9;
     private static final int LOAD_MAX = 10, LOAD_SUM = 11, SCALE_STORE = 12, NORM_W_STORE = 13, NORM_WB_STORE = 14;
-    private static final int LOAD_SSQ = 15;
-    private static final MethodHandle[] LOOPS = new MethodHandle[16];
+    private static final int LOAD_SSQ = 15, STORE_NEXT_SSQ = 16, NORM_W_STORE_NEXT_SUM = 17, NORM_WB_STORE_NEXT_SUM = 18;
+    private static final MethodHandle[] LOOPS = new MethodHandle[19];
 
     static {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -214,6 +248,15 @@ final class RowPasses {
                     MethodType.methodType(double.class, seg, long.class, fa, int.class));
             LOOPS[LOAD_SSQ] = lookup.findStatic(RowPasses.class, "loadSumSquaresLoop",
                     MethodType.methodType(double.class, seg, long.class, fa, int.class));
+            LOOPS[STORE_NEXT_SSQ] = lookup.findStatic(RowPasses.class, "weightStoreNextSumSquaresLoop",
+                    MethodType.methodType(double.class, seg, long.class, long.class, int.class, float.class, fa,
+                            seg, long.class));
+            MethodType storeNextSum = MethodType.methodType(double.class, fa, int.class, float.class, float.class, fa,
+                    fa, seg, long.class, seg, long.class, fa);
+            LOOPS[NORM_W_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class, "normalizeWeightStoreNextLoadSumLoop",
+                    storeNextSum);
+            LOOPS[NORM_WB_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class,
+                    "normalizeWeightBiasStoreNextLoadSumLoop", storeNextSum);
             LOOPS[SCALE_STORE] = lookup.findStatic(RowPasses.class, "scaleStoreLoop",
                     MethodType.methodType(void.class, fa, int.class, float.class, seg, long.class));
             MethodType normStore = MethodType.methodType(void.class, fa, int.class, float.class, float.class, fa, fa,
@@ -506,6 +549,113 @@ final class RowPasses {
                 float v = s.get(F32, off + 4L * i);
                 a[i] = v;
                 total += v * v;
+            }
+        }
+        return total;
+    }
+
+    private static double weightStoreNextSumSquaresLoop(MemorySegment s, long off, long nextOff, int n, float scale,
+                                                        float[] w, MemorySegment o, long outOff) {
+        // row-sized slices indexed from 0: C2 then hoists the bounds checks of all three out of
+        // the loop (with base offsets into two segments in one loop it checked every access)
+        long bytes = 4L * n;
+        MemorySegment cur = s.asSlice(off, bytes);
+        MemorySegment next = s.asSlice(nextOff, bytes);
+        MemorySegment out = o.asSlice(outOff, bytes);
+        FloatVector vk = FloatVector.broadcast(S, scale);
+        double total = 0;
+        for (int blk = 0; blk < n; blk += BLOCK) {
+            int end = Math.min(n, blk + BLOCK);
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            int i = blk;
+            for (; i <= end - 2 * L; i += 2 * L) {
+                FloatVector v0 = FloatVector.fromMemorySegment(S, next, 4L * i, NATIVE);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, next, 4L * (i + L), NATIVE);
+                a0 = v0.fma(v0, a0);
+                a1 = v1.fma(v1, a1);
+                FloatVector.fromMemorySegment(S, cur, 4L * i, NATIVE).mul(vk).mul(FloatVector.fromArray(S, w, i))
+                        .intoMemorySegment(out, 4L * i, NATIVE);
+                FloatVector.fromMemorySegment(S, cur, 4L * (i + L), NATIVE).mul(vk)
+                        .mul(FloatVector.fromArray(S, w, i + L)).intoMemorySegment(out, 4L * (i + L), NATIVE);
+            }
+            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float v = next.get(F32, 4L * i);
+                total += v * v;
+                out.set(F32, 4L * i, cur.get(F32, 4L * i) * scale * w[i]);
+            }
+        }
+        return total;
+    }
+
+    private static double normalizeWeightStoreNextLoadSumLoop(float[] a, int n, float shift, float scale, float[] w, float[] b,
+                                                   MemorySegment o, long outOff, MemorySegment s, long nextOff,
+                                                   float[] next) {
+        MemorySegment in = s.asSlice(nextOff, 4L * n);
+        MemorySegment out = o.asSlice(outOff, 4L * n);
+        FloatVector vs = FloatVector.broadcast(S, shift);
+        FloatVector vk = FloatVector.broadcast(S, scale);
+        double total = 0;
+        for (int blk = 0; blk < n; blk += BLOCK) {
+            int end = Math.min(n, blk + BLOCK);
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            int i = blk;
+            for (; i <= end - 2 * L; i += 2 * L) {
+                FloatVector v0 = FloatVector.fromMemorySegment(S, in, 4L * i, NATIVE);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, in, 4L * (i + L), NATIVE);
+                v0.intoArray(next, i);
+                v1.intoArray(next, i + L);
+                a0 = a0.add(v0);
+                a1 = a1.add(v1);
+                FloatVector.fromArray(S, a, i).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i))
+                        .intoMemorySegment(out, 4L * i, NATIVE);
+                FloatVector.fromArray(S, a, i + L).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i + L))
+                        .intoMemorySegment(out, 4L * (i + L), NATIVE);
+            }
+            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float v = in.get(F32, 4L * i);
+                next[i] = v;
+                total += v;
+                out.set(F32, 4L * i, (a[i] - shift) * scale * w[i]);
+            }
+        }
+        return total;
+    }
+
+    private static double normalizeWeightBiasStoreNextLoadSumLoop(float[] a, int n, float shift, float scale, float[] w, float[] b,
+                                                   MemorySegment o, long outOff, MemorySegment s, long nextOff,
+                                                   float[] next) {
+        MemorySegment in = s.asSlice(nextOff, 4L * n);
+        MemorySegment out = o.asSlice(outOff, 4L * n);
+        FloatVector vs = FloatVector.broadcast(S, shift);
+        FloatVector vk = FloatVector.broadcast(S, scale);
+        double total = 0;
+        for (int blk = 0; blk < n; blk += BLOCK) {
+            int end = Math.min(n, blk + BLOCK);
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            int i = blk;
+            for (; i <= end - 2 * L; i += 2 * L) {
+                FloatVector v0 = FloatVector.fromMemorySegment(S, in, 4L * i, NATIVE);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, in, 4L * (i + L), NATIVE);
+                v0.intoArray(next, i);
+                v1.intoArray(next, i + L);
+                a0 = a0.add(v0);
+                a1 = a1.add(v1);
+                FloatVector.fromArray(S, a, i).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i)).add(FloatVector.fromArray(S, b, i))
+                        .intoMemorySegment(out, 4L * i, NATIVE);
+                FloatVector.fromArray(S, a, i + L).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i + L)).add(FloatVector.fromArray(S, b, i + L))
+                        .intoMemorySegment(out, 4L * (i + L), NATIVE);
+            }
+            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < end; i++) {
+                float v = in.get(F32, 4L * i);
+                next[i] = v;
+                total += v;
+                out.set(F32, 4L * i, (a[i] - shift) * scale * w[i] + b[i]);
             }
         }
         return total;

@@ -162,6 +162,50 @@ class RowPassesTest {
         }
     }
 
+    /**
+     * F32 rms_norm and layer_norm with a weight compute each row's output in the same loop as the
+     * next row's statistic, so rows are carried from one pass to the next: every row of a batch
+     * (split between threads at these sizes) must still come out with the bits it has alone.
+     */
+    @Test
+    void normsOverManyRowsMatchEachRowAloneBitForBit() {
+        int rows = 37;
+        for (int d : new int[]{1, 7, 16, 33, 2049, 4100}) {
+            double[] v = uniform(5 * d + 3, rows * d, -3, 3);
+            for (int i = 0; i < d; i++) {
+                v[3 * d + i] *= 1000;                      // row 3: a much larger scale than its neighbours
+            }
+            v[5 * d + d / 2] = Double.NaN;                  // row 5: a NaN, which must stay in its row
+            Tensor x = ops.tensor(DType.F32, v, rows, d);
+            Tensor w = ops.tensor(DType.F32, uniform(d + 9, d, 0.5, 1.5), d);
+            Tensor b = ops.tensor(DType.F32, uniform(d + 10, d, -1, 1), d);
+            for (int kind = 0; kind < 3; kind++) {
+                String what = kind == 0 ? "rms_norm" : kind == 1 ? "layer_norm with weight" : "layer_norm with weight and bias";
+                float[] all = norm(kind, x, w, b).toFloatArray();
+                for (int r = 0; r < rows; r++) {
+                    double[] row = java.util.Arrays.copyOfRange(v, r * d, (r + 1) * d);
+                    float[] alone = norm(kind, ops.tensor(DType.F32, row, 1, d), w, b).toFloatArray();
+                    for (int i = 0; i < d; i++) {
+                        if (Float.floatToIntBits(alone[i]) != Float.floatToIntBits(all[r * d + i])) {
+                            fail(what + " d=" + d + " row " + r + " element " + i + ": alone " + alone[i]
+                                    + ", in the batch " + all[r * d + i]);
+                        }
+                    }
+                    // a constant row (d = 1) normalises to 0·(1/sqrt(eps)), finite; only row 5 has a NaN
+                    if (r != 5) {
+                        for (int i = 0; i < d; i++) {
+                            assertTrue(Float.isFinite(all[r * d + i]), what + " d=" + d + " row " + r + " element " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private Tensor norm(int kind, Tensor x, Tensor w, Tensor b) {
+        return kind == 0 ? ops.rmsNorm(x, w, 1e-5) : ops.layerNorm(x, w, kind == 2 ? b : null, 1e-5);
+    }
+
     @Test
     void softmaxRowWithNanOrInfinityIsNan() {
         for (int d : new int[]{5, 8, 21}) {
