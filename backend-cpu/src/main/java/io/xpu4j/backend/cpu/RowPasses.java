@@ -184,6 +184,21 @@ final class RowPasses {
         }
     }
 
+    /**
+     * softmax's output for one row with the next row's copy-in and max in the same loop:
+     * {@code o[i] = a[i] * k} into {@code n} floats of {@code o} at byte offset {@code outOff},
+     * while the {@code n} floats of {@code s} at {@code nextOff} are copied into {@code next};
+     * returns their largest (NaN if any is NaN), as {@link #loadMax} does.
+     */
+    static float scaleStoreNextLoadMax(float[] a, int n, float k, MemorySegment o, long outOff, MemorySegment s,
+                                       long nextOff, float[] next) {
+        try {
+            return (float) LOOPS[SCALE_STORE_NEXT_MAX].invokeExact(a, n, k, o, outOff, s, nextOff, next);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** {@code o[i] = a[i] * k} into {@code n} floats at byte offset {@code off} of {@code o}. */
     static void scaleStore(float[] a, int n, float k, MemorySegment o, long off) {
         try {
@@ -220,7 +235,8 @@ final class RowPasses {
     private static final int NORM = 6, NORM_W = 7, NORM_B = 8, NORM_WB = 9;
     private static final int LOAD_MAX = 10, LOAD_SUM = 11, SCALE_STORE = 12, NORM_W_STORE = 13, NORM_WB_STORE = 14;
     private static final int LOAD_SSQ = 15, STORE_NEXT_SSQ = 16, NORM_W_STORE_NEXT_SUM = 17, NORM_WB_STORE_NEXT_SUM = 18;
-    private static final MethodHandle[] LOOPS = new MethodHandle[19];
+    private static final int SCALE_STORE_NEXT_MAX = 19;
+    private static final MethodHandle[] LOOPS = new MethodHandle[20];
 
     static {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -257,6 +273,8 @@ final class RowPasses {
                     storeNextSum);
             LOOPS[NORM_WB_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class,
                     "normalizeWeightBiasStoreNextLoadSumLoop", storeNextSum);
+            LOOPS[SCALE_STORE_NEXT_MAX] = lookup.findStatic(RowPasses.class, "scaleStoreNextLoadMaxLoop",
+                    MethodType.methodType(float.class, fa, int.class, float.class, seg, long.class, seg, long.class, fa));
             LOOPS[SCALE_STORE] = lookup.findStatic(RowPasses.class, "scaleStoreLoop",
                     MethodType.methodType(void.class, fa, int.class, float.class, seg, long.class));
             MethodType normStore = MethodType.methodType(void.class, fa, int.class, float.class, float.class, fa, fa,
@@ -659,6 +677,37 @@ final class RowPasses {
             }
         }
         return total;
+    }
+
+    private static float scaleStoreNextLoadMaxLoop(float[] a, int n, float k, MemorySegment o, long outOff,
+                                                   MemorySegment s, long nextOff, float[] next) {
+        MemorySegment in = s.asSlice(nextOff, 4L * n);
+        MemorySegment out = o.asSlice(outOff, 4L * n);
+        FloatVector vk = FloatVector.broadcast(S, k);
+        float r = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (n >= 2 * L) {
+            FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            FloatVector m1 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i <= n - 2 * L; i += 2 * L) {
+                FloatVector v0 = FloatVector.fromMemorySegment(S, in, 4L * i, NATIVE);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, in, 4L * (i + L), NATIVE);
+                v0.intoArray(next, i);
+                v1.intoArray(next, i + L);
+                m0 = m0.max(v0);
+                m1 = m1.max(v1);
+                FloatVector.fromArray(S, a, i).mul(vk).intoMemorySegment(out, 4L * i, NATIVE);
+                FloatVector.fromArray(S, a, i + L).mul(vk).intoMemorySegment(out, 4L * (i + L), NATIVE);
+            }
+            r = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            float v = in.get(F32, 4L * i);
+            next[i] = v;
+            r = Math.max(r, v);
+            out.set(F32, 4L * i, a[i] * k);
+        }
+        return r;
     }
 
     private static void scaleStoreLoop(float[] a, int n, float k, MemorySegment o, long off) {

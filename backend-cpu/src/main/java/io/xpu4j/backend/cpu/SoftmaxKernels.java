@@ -63,14 +63,26 @@ final class SoftmaxKernels {
             int len = Math.toIntExact(n);
             Parallel.forRange(Math.toIntExact(outer), Math.max(1, GRAIN / len), (from, to) -> {
                 float[] b = Rows.scratch(0, len);
-                for (long r = from; r < to; r++) {
-                    if (t == DType.F32 && !log) {
-                        // copy-in fused with the max, scaling fused with the copy-out
-                        float m = RowPasses.loadMax(xs, 4 * (xo + r * len), b, len);
-                        double sum = RowPasses.expSum(b, b, len, m);
-                        RowPasses.scaleStore(b, len, (float) (1.0 / sum), os, 4 * (oo + r * len));
-                        continue;
+                if (t == DType.F32 && !log) {
+                    // copy-in fused with the max, and each row's scaled copy-out with the next
+                    // row's copy-in and max, so a read and a write stream run together
+                    float[] next = Rows.scratch(4, len);
+                    float m = RowPasses.loadMax(xs, 4 * (xo + from * len), b, len);
+                    for (long r = from; r < to; r++) {
+                        float k = (float) (1.0 / RowPasses.expSum(b, b, len, m));
+                        if (r + 1 < to) {
+                            m = RowPasses.scaleStoreNextLoadMax(b, len, k, os, 4 * (oo + r * len), xs,
+                                    4 * (xo + (r + 1) * len), next);
+                            float[] done = b;
+                            b = next;
+                            next = done;
+                        } else {
+                            RowPasses.scaleStore(b, len, k, os, 4 * (oo + r * len));
+                        }
                     }
+                    return;
+                }
+                for (long r = from; r < to; r++) {
                     Rows.load(xs, t, xo + r * len, 1, len, b, 0);
                     row(b, len, log);
                     Rows.store(b, 0, len, os, t, oo + r * len, 1, false);
