@@ -913,11 +913,15 @@ final class Gemm {
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk;
-            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs;
+            // three row-sized slices indexed from 0: C2 hoists their bounds checks out of the loop
+            // (three offsets into one segment were checked at every load)
+            long rowBytes = (long) kk * Float.BYTES;
+            long q = (bOff + j * bCs) * Float.BYTES, qs = bCs * Float.BYTES;
+            MemorySegment w0 = b.asSlice(q, rowBytes), w1 = b.asSlice(q + qs, rowBytes), w2 = b.asSlice(q + 2 * qs, rowBytes);
             for (int p = 0; p < kv; p += L) {
-                FloatVector b0 = bv(q0 + p);
-                FloatVector b1 = bv(q1 + p);
-                FloatVector b2 = bv(q2 + p);
+                FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE);
+                FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE);
+                FloatVector b2 = FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE);
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
@@ -937,7 +941,7 @@ final class Gemm {
             float t20 = c20.reduceLanes(VectorOperators.ADD), t21 = c21.reduceLanes(VectorOperators.ADD);
             float t22 = c22.reduceLanes(VectorOperators.ADD);
             for (int p = kv; p < kk; p++) {
-                float b0 = b.getAtIndex(F, q0 + p), b1 = b.getAtIndex(F, q1 + p), b2 = b.getAtIndex(F, q2 + p);
+                float b0 = w0.getAtIndex(F, p), b1 = w1.getAtIndex(F, p), b2 = w2.getAtIndex(F, p);
                 float x0 = ap[r0 + p], x1 = ap[r1 + p], x2 = ap[r2 + p];
                 t00 += x0 * b0;
                 t01 += x0 * b1;
@@ -969,11 +973,15 @@ final class Gemm {
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk, r1 = r0 + kk;
-            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs;
+            // three row-sized slices indexed from 0: C2 hoists their bounds checks out of the loop
+            // (three offsets into one segment were checked at every load)
+            long rowBytes = (long) kk * Float.BYTES;
+            long q = (bOff + j * bCs) * Float.BYTES, qs = bCs * Float.BYTES;
+            MemorySegment w0 = b.asSlice(q, rowBytes), w1 = b.asSlice(q + qs, rowBytes), w2 = b.asSlice(q + 2 * qs, rowBytes);
             for (int p = 0; p < kv; p += L) {
-                FloatVector b0 = bv(q0 + p);
-                FloatVector b1 = bv(q1 + p);
-                FloatVector b2 = bv(q2 + p);
+                FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE);
+                FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE);
+                FloatVector b2 = FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE);
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
@@ -987,7 +995,7 @@ final class Gemm {
             float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
             float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
             for (int p = kv; p < kk; p++) {
-                float b0 = b.getAtIndex(F, q0 + p), b1 = b.getAtIndex(F, q1 + p), b2 = b.getAtIndex(F, q2 + p);
+                float b0 = w0.getAtIndex(F, p), b1 = w1.getAtIndex(F, p), b2 = w2.getAtIndex(F, p);
                 float x0 = ap[r0 + p], x1 = ap[r1 + p];
                 t00 += x0 * b0;
                 t01 += x0 * b1;
@@ -1012,32 +1020,36 @@ final class Gemm {
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk;
-            long q0 = bOff + j * bCs, q1 = q0 + bCs, q2 = q1 + bCs;
+            // three row-sized slices indexed from 0: C2 hoists their bounds checks out of the loop
+            // (three offsets into one segment were checked at every load)
+            long rowBytes = (long) kk * Float.BYTES;
+            long q = (bOff + j * bCs) * Float.BYTES, qs = bCs * Float.BYTES;
+            MemorySegment w0 = b.asSlice(q, rowBytes), w1 = b.asSlice(q + qs, rowBytes), w2 = b.asSlice(q + 2 * qs, rowBytes);
             int p = 0;
             for (; p + 2 * L <= kv; p += 2 * L) {
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 FloatVector y = FloatVector.fromArray(S, ap, r0 + p + L);
-                c0 = x.fma(bv(q0 + p), c0);
-                c1 = x.fma(bv(q1 + p), c1);
-                c2 = x.fma(bv(q2 + p), c2);
-                d0 = y.fma(bv(q0 + p + L), d0);
-                d1 = y.fma(bv(q1 + p + L), d1);
-                d2 = y.fma(bv(q2 + p + L), d2);
+                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE), c0);
+                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE), c1);
+                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE), c2);
+                d0 = y.fma(FloatVector.fromMemorySegment(S, w0, (long) (p + L) * Float.BYTES, NATIVE), d0);
+                d1 = y.fma(FloatVector.fromMemorySegment(S, w1, (long) (p + L) * Float.BYTES, NATIVE), d1);
+                d2 = y.fma(FloatVector.fromMemorySegment(S, w2, (long) (p + L) * Float.BYTES, NATIVE), d2);
             }
             for (; p < kv; p += L) {
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
-                c0 = x.fma(bv(q0 + p), c0);
-                c1 = x.fma(bv(q1 + p), c1);
-                c2 = x.fma(bv(q2 + p), c2);
+                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE), c0);
+                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE), c1);
+                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE), c2);
             }
             float t0 = c0.add(d0).reduceLanes(VectorOperators.ADD);
             float t1 = c1.add(d1).reduceLanes(VectorOperators.ADD);
             float t2 = c2.add(d2).reduceLanes(VectorOperators.ADD);
             for (; p < kk; p++) {
                 float x = ap[r0 + p];
-                t0 += x * b.getAtIndex(F, q0 + p);
-                t1 += x * b.getAtIndex(F, q1 + p);
-                t2 += x * b.getAtIndex(F, q2 + p);
+                t0 += x * w0.getAtIndex(F, p);
+                t1 += x * w1.getAtIndex(F, p);
+                t2 += x * w2.getAtIndex(F, p);
             }
             long ci = cOff + i * ldc + j;
             storeC(c, ci, t0, ow);
