@@ -18,12 +18,16 @@ import java.nio.ByteOrder;
  * once, so each element crosses the memory bus once in and once out. For F32 the copy in is
  * fused with the first pass (max or sum) and the copy out with the last (scaling or the norm's
  * output), sparing two trips through L1 per row; F16/BF16 rows are widened and narrowed by
- * {@link Rows} around the same passes.
+ * {@link Rows} around the same passes. For F32 softmax, layer_norm and rms_norm with a weight,
+ * a row's output pass also copies in the next row and takes its first statistic, so that a read
+ * and a write stream run at the same time.
  *
  * <p>Why arrays rather than passes over the tensor's segment: a loop that read three segments and
  * stored to a fourth (the norm's output pass) ran 3-4x slower than the same loop on arrays
  * (measured with C2 of JDK 25), while loops that read or write a single segment, like the fused
- * ones here, run as fast as on arrays.
+ * ones here, run as fast as on arrays. The output passes that also read the next row touch two
+ * segments; they index row-sized slices from 0, for which C2 hoists the bounds checks (with base
+ * offsets it checked every access).
  *
  * <p>Each pass is its own method taking arrays and scalars, and callers reach it through a
  * {@link MethodHandle} read from an array, which C2 cannot see through, so no pass is inlined
