@@ -902,6 +902,15 @@ final class Gemm {
         // F32 B read straight from its segment (no strip copy): branch-free loops, so the
         // weights stream from memory once, at memory bandwidth, for M = 1.
 
+        /**
+         * Column {@code j} of B (a weight row, contiguous along K) as a slice indexed from 0: C2
+         * hoists a slice's bounds checks out of the loop, where offsets of several rows into one
+         * segment were checked at every load.
+         */
+        private MemorySegment weightRow(int j) {
+            return b.asSlice((bOff + j * bCs) * Float.BYTES, (long) k * Float.BYTES);
+        }
+
         private FloatVector bv(long idx) {
             return FloatVector.fromMemorySegment(S, b, idx * Float.BYTES, NATIVE);
         }
@@ -913,11 +922,7 @@ final class Gemm {
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk;
-            // three row-sized slices indexed from 0: C2 hoists their bounds checks out of the loop
-            // (three offsets into one segment were checked at every load)
-            long rowBytes = (long) kk * Float.BYTES;
-            long q = (bOff + j * bCs) * Float.BYTES, qs = bCs * Float.BYTES;
-            MemorySegment w0 = b.asSlice(q, rowBytes), w1 = b.asSlice(q + qs, rowBytes), w2 = b.asSlice(q + 2 * qs, rowBytes);
+            MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1), w2 = weightRow(j + 2);
             for (int p = 0; p < kv; p += L) {
                 FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE);
                 FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE);
@@ -973,11 +978,7 @@ final class Gemm {
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk, r1 = r0 + kk;
-            // three row-sized slices indexed from 0: C2 hoists their bounds checks out of the loop
-            // (three offsets into one segment were checked at every load)
-            long rowBytes = (long) kk * Float.BYTES;
-            long q = (bOff + j * bCs) * Float.BYTES, qs = bCs * Float.BYTES;
-            MemorySegment w0 = b.asSlice(q, rowBytes), w1 = b.asSlice(q + qs, rowBytes), w2 = b.asSlice(q + 2 * qs, rowBytes);
+            MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1), w2 = weightRow(j + 2);
             for (int p = 0; p < kv; p += L) {
                 FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE);
                 FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE);
@@ -1020,11 +1021,7 @@ final class Gemm {
             final int kk = k;
             final int kv = kk - kk % L;
             int r0 = i * kk;
-            // three row-sized slices indexed from 0: C2 hoists their bounds checks out of the loop
-            // (three offsets into one segment were checked at every load)
-            long rowBytes = (long) kk * Float.BYTES;
-            long q = (bOff + j * bCs) * Float.BYTES, qs = bCs * Float.BYTES;
-            MemorySegment w0 = b.asSlice(q, rowBytes), w1 = b.asSlice(q + qs, rowBytes), w2 = b.asSlice(q + 2 * qs, rowBytes);
+            MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1), w2 = weightRow(j + 2);
             int p = 0;
             for (; p + 2 * L <= kv; p += 2 * L) {
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
