@@ -1110,11 +1110,9 @@ final class Gemm {
                 final int mChunk = Math.min(chunkTiles * MR, m - i0);
                 final int mTiles = (mChunk + MR - 1) / MR;
                 final int i0f = i0;
-                if (!shareA) {
-                    // packed per task and slice, in rows()
-                } else if (threads > 1) {
+                if (shareA && threads > 1) {
                     Parallel.forRange(mTiles, (s0, e0) -> packA(ap, i0f, mChunk, s0, e0, 0, k));
-                } else {
+                } else if (shareA) {
                     packA(ap, i0f, mChunk, 0, mTiles, 0, k);
                 }
                 boolean splitM = mTiles >= 8 * threads;
