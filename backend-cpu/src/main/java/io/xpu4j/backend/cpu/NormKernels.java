@@ -66,8 +66,8 @@ final class NormKernels {
             if (bs != null) {
                 Rows.load(bias.segment(), t, bias.offset(), 1, d, bs, 0);
             }
-            // F32 with a weight (the common case): the copy-in fused with the mean (rms_norm: with
-            // the sum of squares, its only statistic), the copy-out with the output pass
+            // F32 with a weight (the common case): the copy-in fused with the first statistic (the
+            // sum; rms_norm: the sum of squares, its only one), the copy-out with the output pass
             boolean fused = t == DType.F32 && w != null;
             if (fused && rms) {
                 // each row's output pass also reads the next row and sums its squares, so a read
@@ -102,28 +102,14 @@ final class NormKernels {
                 }
                 return;
             }
+            // other dtypes, or no weight: a row at a time through the work array
             for (long r = from; r < to; r++) {
-                float shift;
-                double var;
-                if (fused && rms) {
-                    shift = 0f;
-                    var = RowPasses.loadSumSquares(xs, 4 * (xo + r * d), row, d) / d;
-                } else {
-                    if (fused) {
-                        shift = (float) (RowPasses.loadSum(xs, 4 * (xo + r * d), row, d) / d);
-                    } else {
-                        Rows.load(xs, t, xo + r * d, 1, d, row, 0);
-                        shift = rms ? 0f : (float) (RowPasses.sum(row, d) / d);
-                    }
-                    var = RowPasses.sumSquaredDiff(row, d, shift) / d;
-                }
+                Rows.load(xs, t, xo + r * d, 1, d, row, 0);
+                float shift = rms ? 0f : (float) (RowPasses.sum(row, d) / d);
+                double var = RowPasses.sumSquaredDiff(row, d, shift) / d;
                 float scale = (float) (1.0 / Math.sqrt(var + eps));
-                if (fused) {
-                    RowPasses.normalizeStore(row, d, shift, scale, w, bs, os, 4 * (oo + r * d));
-                } else {
-                    RowPasses.normalize(row, d, shift, scale, w, bs);
-                    Rows.store(row, 0, d, os, t, oo + r * d, 1, false);
-                }
+                RowPasses.normalize(row, d, shift, scale, w, bs);
+                Rows.store(row, 0, d, os, t, oo + r * d, 1, false);
             }
         });
     }
