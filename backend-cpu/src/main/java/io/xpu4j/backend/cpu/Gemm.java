@@ -924,9 +924,9 @@ final class Gemm {
             int r0 = i * kk, r1 = r0 + kk, r2 = r1 + kk;
             MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1), w2 = weightRow(j + 2);
             for (int p = 0; p < kv; p += L) {
-                FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE);
-                FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE);
-                FloatVector b2 = FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE);
+                FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) p * Float.BYTES, NATIVE);
+                FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) p * Float.BYTES, NATIVE);
+                FloatVector b2 = FloatVector.fromMemorySegment(S, w2, (long) p * Float.BYTES, NATIVE);
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
@@ -980,9 +980,9 @@ final class Gemm {
             int r0 = i * kk, r1 = r0 + kk;
             MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1), w2 = weightRow(j + 2);
             for (int p = 0; p < kv; p += L) {
-                FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE);
-                FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE);
-                FloatVector b2 = FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE);
+                FloatVector b0 = FloatVector.fromMemorySegment(S, w0, (long) p * Float.BYTES, NATIVE);
+                FloatVector b1 = FloatVector.fromMemorySegment(S, w1, (long) p * Float.BYTES, NATIVE);
+                FloatVector b2 = FloatVector.fromMemorySegment(S, w2, (long) p * Float.BYTES, NATIVE);
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
@@ -1026,18 +1026,18 @@ final class Gemm {
             for (; p + 2 * L <= kv; p += 2 * L) {
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 FloatVector y = FloatVector.fromArray(S, ap, r0 + p + L);
-                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE), c0);
-                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE), c1);
-                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE), c2);
+                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, (long) p * Float.BYTES, NATIVE), c0);
+                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) p * Float.BYTES, NATIVE), c1);
+                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) p * Float.BYTES, NATIVE), c2);
                 d0 = y.fma(FloatVector.fromMemorySegment(S, w0, (long) (p + L) * Float.BYTES, NATIVE), d0);
                 d1 = y.fma(FloatVector.fromMemorySegment(S, w1, (long) (p + L) * Float.BYTES, NATIVE), d1);
                 d2 = y.fma(FloatVector.fromMemorySegment(S, w2, (long) (p + L) * Float.BYTES, NATIVE), d2);
             }
             for (; p < kv; p += L) {
                 FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
-                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, (long) (p) * Float.BYTES, NATIVE), c0);
-                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) (p) * Float.BYTES, NATIVE), c1);
-                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) (p) * Float.BYTES, NATIVE), c2);
+                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, (long) p * Float.BYTES, NATIVE), c0);
+                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) p * Float.BYTES, NATIVE), c1);
+                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) p * Float.BYTES, NATIVE), c2);
             }
             float t0 = c0.add(d0).reduceLanes(VectorOperators.ADD);
             float t1 = c1.add(d1).reduceLanes(VectorOperators.ADD);
