@@ -25,7 +25,8 @@ import java.util.Set;
  * java -cp benchmarks.jar io.xpu4j.benchmarks.Report results.json [more.json ...] out-dir [--note "text"]...
  * </pre>
  * writes {@code out-dir/performance.md} and {@code out-dir/performance.svg}. Results of ops the
- * report does not know (see {@link Workload}) are left out.
+ * report does not know (see {@link Workload}) are left out. The markdown also says whether the run
+ * was quiet enough to compare with others ({@link #stability()}).
  */
 public final class Report {
 
@@ -109,6 +110,48 @@ public final class Report {
             }
         }
         return best;
+    }
+
+    /**
+     * How far the FMA loop may move, within one measurement (slowest against fastest iteration)
+     * or between the measurements before and after the kernels, for the run to count as quiet.
+     * On a quiet 2-core machine it moved by 1%; with neighbours on the same cores by 30% and more.
+     * The FMA loop is the judge because it is the most repeatable limit: the bandwidth loops
+     * spread 5-11% even on a quiet machine.
+     */
+    static final double QUIET_SPREAD = 0.05;
+
+    /**
+     * Whether the cores were the run's own, judged by the FMA loop: a sentence for the report.
+     * Neighbours on a shared machine often leave no mark in the load average (they run outside
+     * the VM) but slow and scatter the FMA loop.
+     */
+    String stability() {
+        List<Measurement> fma = measurements.stream().filter(m -> m.op().equals(Workload.FMA_PEAK.op)).toList();
+        if (fma.isEmpty()) {
+            return "Run stability: not assessed (the FMA loop was not measured).";
+        }
+        double worstSpread = 0;
+        double fastest = 0;
+        double slowestBest = Double.POSITIVE_INFINITY;
+        StringBuilder spreads = new StringBuilder();
+        for (Measurement m : fma) {
+            worstSpread = Math.max(worstSpread, m.spread());
+            double best = Workload.FMA_PEAK.bestRate(m);
+            fastest = Math.max(fastest, best);
+            slowestBest = Math.min(slowestBest, best);
+            spreads.append(spreads.isEmpty() ? "" : ", ").append(pct(m.spread()));
+        }
+        double between = fma.size() > 1 ? (fastest - slowestBest) / fastest : 0;
+        boolean quiet = worstSpread <= QUIET_SPREAD && between <= QUIET_SPREAD;
+        String facts = "the FMA loop's iterations spread " + spreads
+                + (fma.size() > 1 ? " (before, after the kernels), its best iterations " + pct(between) + " apart" : "");
+        if (quiet) {
+            return "Run stability: **quiet**: " + facts + ", within " + pct(QUIET_SPREAD) + ".";
+        }
+        return "Run stability: **not quiet**: " + facts + ", more than the " + pct(QUIET_SPREAD)
+                + " a quiet machine stays within. Something else used these cores during the run, so every"
+                + " figure below carries that noise; compare only quiet runs, or pairs measured in one process.";
     }
 
     private int limitRuns(Workload w) {
@@ -210,7 +253,7 @@ public final class Report {
                     .append(m == null ? "" : pct(m.spread())).append(" | ")
                     .append(limitRuns(w) == 1 ? "once" : limitRuns(w) + " times, best shown").append(" |\n");
         }
-        md.append('\n');
+        md.append('\n').append(stability()).append("\n\n");
 
         md.append("## Results\n\n");
         md.append("| op | case | backend | xpu4j | OpenBLAS | limit | xpu4j / OpenBLAS (best iterations) | xpu4j / limit | spread xpu4j, peer | target | met |\n");

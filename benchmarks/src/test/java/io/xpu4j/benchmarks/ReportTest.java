@@ -119,6 +119,43 @@ class ReportTest {
         assertTrue(Files.readString(dir.resolve("out/performance.svg")).startsWith("<?xml"));
     }
 
+    /**
+     * The run is called quiet only when the FMA loop stays within 5%, inside each measurement and
+     * between the one before and the one after the kernels; the verdict sits under the limits.
+     */
+    @Test
+    void judgesTheRunQuietOnlyWhenTheFmaLoopHeldStill() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String quiet = new Report(List.of()).stability();
+        assertTrue(quiet.contains("not assessed"), quiet);
+
+        Report still = Report.parse(json.readTree("[" + fmaResult("100, 100.5, 101") + ", " + fmaResult("100.2, 100.9") + "]"));
+        assertTrue(still.stability().startsWith("Run stability: **quiet**"), still.stability());
+        assertTrue(still.stability().contains("spread 1%, 1% (before, after the kernels), its best iterations 0% apart"),
+                still.stability());
+
+        Report scattered = Report.parse(json.readTree("[" + fmaResult("100, 112, 130") + "]"));
+        assertTrue(scattered.stability().startsWith("Run stability: **not quiet**"), scattered.stability());
+        assertTrue(scattered.stability().contains("spread 27%"), scattered.stability());
+
+        // each measurement steady, but the second 20% slower: a neighbour arrived between them
+        Report moved = Report.parse(json.readTree("[" + fmaResult("100, 101") + ", " + fmaResult("125, 126") + "]"));
+        assertTrue(moved.stability().startsWith("Run stability: **not quiet**"), moved.stability());
+        assertTrue(moved.stability().contains("its best iterations 20% apart"), moved.stability());
+
+        String md = moved.markdown(List.of());
+        assertTrue(md.indexOf("Run stability") > md.indexOf("| limit |") && md.indexOf("Run stability") < md.indexOf("## Results"), md);
+    }
+
+    /** A hand-written FMA loop result, 2 threads, average time mode, the given iterations in µs per call. */
+    private static String fmaResult(String iterationsUs) {
+        String median = iterationsUs.split(",")[iterationsUs.split(",").length / 2].trim();
+        return """
+                {"benchmark": "io.xpu4j.benchmarks.MachineLimits.fma_peak", "mode": "avgt", "threads": 2, "params": {},
+                 "primaryMetric": {"score": %s, "scorePercentiles": {"50.0": %s}, "scoreUnit": "us/op", "rawData": [[%s]]}}
+                """.formatted(median, median, iterationsUs);
+    }
+
     /** A hand-written triad result, 2 threads, every iteration {@code ms} per call. */
     private static String triadResult(double ms) {
         return """
