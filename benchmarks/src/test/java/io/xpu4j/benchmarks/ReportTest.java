@@ -126,8 +126,8 @@ class ReportTest {
     @Test
     void judgesTheRunQuietOnlyWhenTheFmaLoopHeldStill() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        String quiet = new Report(List.of()).stability();
-        assertTrue(quiet.contains("not assessed"), quiet);
+        String unmeasured = new Report(List.of()).stability();
+        assertTrue(unmeasured.contains("not assessed"), unmeasured);
 
         Report still = Report.parse(json.readTree("[" + fmaResult("100, 100.5, 101") + ", " + fmaResult("100.2, 100.9") + "]"));
         assertTrue(still.stability().startsWith("Run stability: **quiet**"), still.stability());
