@@ -115,7 +115,7 @@ public final class Report {
     /**
      * How far the FMA loop may move, within one measurement (slowest against fastest iteration)
      * or between the measurements before and after the kernels, for the run to count as quiet.
-     * On a quiet 2-core machine it moved by 1%; with neighbours on the same cores by 30% and more.
+     * On a quiet 2-core machine it moved by 1%; with neighbours on the same cores by about 20%.
      * The FMA loop is the judge because it is the most repeatable limit: the bandwidth loops
      * spread 5-11% even on a quiet machine.
      */
@@ -145,7 +145,8 @@ public final class Report {
         double between = fma.size() > 1 ? (fastest - slowestBest) / fastest : 0;
         boolean quiet = worstSpread <= QUIET_SPREAD && between <= QUIET_SPREAD;
         String facts = "the FMA loop's iterations spread " + spreads
-                + (fma.size() > 1 ? " (before, after the kernels), its best iterations " + pct(between) + " apart" : "");
+                + (fma.size() == 2 ? " (before, after the kernels)" : fma.size() > 2 ? " (one per measurement)" : "")
+                + (fma.size() > 1 ? ", its best iterations " + pct(between) + " apart" : "");
         if (quiet) {
             return "Run stability: **quiet**: " + facts + ", within " + pct(QUIET_SPREAD) + ".";
         }
