@@ -152,7 +152,7 @@ public final class Report {
         }
         return "Run stability: **not quiet**: " + facts + ", more than the " + pct(QUIET_SPREAD)
                 + " a quiet machine stays within. Something else used these cores during the run, so every"
-                + " figure below carries that noise; compare only quiet runs, or pairs measured in one process.";
+                + " figure of this run carries that noise; compare only quiet runs, or pairs measured in one process.";
     }
 
     private int limitRuns(Workload w) {
@@ -463,5 +463,7 @@ public final class Report {
                         .map(f -> Objects.toString(Path.of(f).getFileName())).toList()) + ")"),
                 StandardCharsets.UTF_8);
         System.out.println("wrote " + outDir.resolve("performance.md") + " and " + outDir.resolve("performance.svg"));
+        // on the console too: whoever ran it should know before quoting a figure
+        System.out.println(report.stability().replace("**", ""));
     }
 }
