@@ -63,16 +63,79 @@ final class CopyKernels {
         long si = Rows.innerStride(in);
         long so = Rows.innerStride(out);
         long rows = Rows.rowCount(shape);
-        Parallel.forRange(Math.toIntExact(rows), (from, to) -> Rows.forEachRow(shape,
-                new long[][]{in.strides(), out.strides()}, new long[]{in.offset(), out.offset()}, from, to,
-                (offs, r) -> {
-                    if (si == 1 && so == 1) {
-                        MemorySegment.copy(src, offs[0] * size, dst, offs[1] * size, (long) len * size);
-                    } else {
-                        for (int i = 0; i < len; i++) {
-                            MemorySegment.copy(src, (offs[0] + i * si) * size, dst, (offs[1] + i * so) * size, size);
-                        }
+        long rowBytes = (long) len * size;
+        long[] ss = in.strides();
+        long[] ds = out.strides();
+        long sBase = in.offset();
+        long dBase = out.offset();
+        Parallel.forRange(Math.toIntExact(rows), (from, to) -> {
+            // the rows' offsets as an odometer over the outer dims, kept here rather than behind
+            // Rows.forEachRow's per-row callback, and single elements moved with plain loads and
+            // stores rather than a bulk copy each: both about 1.5x faster on a transposed
+            // [32, 128, 12, 32] F32 tensor
+            int outer = Math.max(0, shape.length - 1);
+            long[] idx = new long[outer];
+            long rem = from;
+            long sOff = sBase;
+            long dOff = dBase;
+            for (int d = outer - 1; d >= 0; d--) {
+                idx[d] = rem % shape[d];
+                rem /= shape[d];
+                sOff += idx[d] * ss[d];
+                dOff += idx[d] * ds[d];
+            }
+            for (long r = from; r < to; r++) {
+                long s0 = sOff * size;
+                long d0 = dOff * size;
+                if (si == 1 && so == 1) {
+                    // memmove semantics within a row, as copyInto between overlapping views needs
+                    MemorySegment.copy(src, s0, dst, d0, rowBytes);
+                } else {
+                    copyElements(src, s0, si * size, dst, d0, so * size, len, size);
+                }
+                for (int d = outer - 1; d >= 0; d--) {
+                    sOff += ss[d];
+                    dOff += ds[d];
+                    if (++idx[d] < shape[d]) {
+                        break;
                     }
-                }));
+                    sOff -= ss[d] * shape[d];
+                    dOff -= ds[d] * shape[d];
+                    idx[d] = 0;
+                }
+            }
+        });
+    }
+
+    /** {@code len} elements of {@code size} bytes, {@code sStep} and {@code dStep} bytes apart. */
+    private static void copyElements(MemorySegment src, long s, long sStep, MemorySegment dst, long d, long dStep,
+                                     int len, int size) {
+        switch (size) {
+            case 4 -> {
+                for (int i = 0; i < len; i++) {
+                    dst.set(Rows.I32, d + i * dStep, src.get(Rows.I32, s + i * sStep));
+                }
+            }
+            case 2 -> {
+                for (int i = 0; i < len; i++) {
+                    dst.set(Rows.I16, d + i * dStep, src.get(Rows.I16, s + i * sStep));
+                }
+            }
+            case 8 -> {
+                for (int i = 0; i < len; i++) {
+                    dst.set(Rows.I64, d + i * dStep, src.get(Rows.I64, s + i * sStep));
+                }
+            }
+            case 1 -> {
+                for (int i = 0; i < len; i++) {
+                    dst.set(Rows.I8, d + i * dStep, src.get(Rows.I8, s + i * sStep));
+                }
+            }
+            default -> {
+                for (int i = 0; i < len; i++) {
+                    MemorySegment.copy(src, s + i * sStep, dst, d + i * dStep, size);
+                }
+            }
+        }
     }
 }

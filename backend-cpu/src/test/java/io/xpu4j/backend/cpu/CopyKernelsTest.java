@@ -1,0 +1,139 @@
+package io.xpu4j.backend.cpu;
+
+import io.xpu4j.api.Config;
+import io.xpu4j.api.DType;
+import io.xpu4j.api.Ops;
+import io.xpu4j.api.Runtime;
+import io.xpu4j.api.Scope;
+import io.xpu4j.api.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code copy} of permuted and overlapping views through {@link Ops}, element for element against
+ * positions computed here from the permutation. The values are small integers, exact in every
+ * dtype, read back through a cast to F32. The row lengths put rows through each of the kernel's
+ * ways: whole vectors plus a tail of bytes, rows of single elements a stride apart, and rows long
+ * enough for a bulk copy.
+ */
+class CopyKernelsTest {
+    private static final List<DType> DTYPES = List.of(DType.F32, DType.F16, DType.BF16, DType.I8, DType.I32,
+            DType.I64, DType.F8_E4M3);
+
+    private Runtime rt;
+    private Ops ops;
+    private Scope scope;
+
+    @BeforeEach
+    void open() {
+        rt = Runtime.create(Config.defaults());
+        ops = rt.ops();
+        scope = rt.scope();
+    }
+
+    @AfterEach
+    void close() {
+        scope.close();
+        assertEquals(0, rt.device().allocator().stats().liveBytes());
+        rt.close();
+    }
+
+    /** Element {@code i} of the test tensors: small enough for F8 E4M3 (integers up to 16 are exact). */
+    private static double value(long i) {
+        return i % 17 - 8;
+    }
+
+    private Tensor tensor(DType t, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = value(i);
+        }
+        return ops.tensor(t, v, shape);
+    }
+
+    private float[] values(Tensor t) {
+        return ops.cast(t, DType.F32).toFloatArray();
+    }
+
+    /**
+     * x is [B, H, S, D]; heads to the middle ([B, S, H, D], rows of D contiguous elements) and D to
+     * the middle ([B, S, D, H], rows of single elements S·D apart), as attention layouts do.
+     */
+    @Test
+    void permutedViewsCopyEveryElementToItsPlace() {
+        int b = 2, h = 3, s = 5;
+        for (DType t : DTYPES) {
+            // 37 elements: whole vectors and a tail for every element size; 40: no tail for 4-byte types
+            for (int d : new int[]{1, 7, 37, 40}) {
+                Tensor x = tensor(t, b, h, s, d);
+                float[] rows = values(ops.contiguous(x.permute(0, 2, 1, 3)));
+                float[] cols = values(ops.contiguous(x.permute(0, 2, 3, 1)));
+                for (int bi = 0; bi < b; bi++) {
+                    for (int hi = 0; hi < h; hi++) {
+                        for (int si = 0; si < s; si++) {
+                            for (int di = 0; di < d; di++) {
+                                double want = value(((long) (bi * h + hi) * s + si) * d + di);
+                                int r = ((bi * s + si) * h + hi) * d + di;
+                                int c = ((bi * s + si) * d + di) * h + hi;
+                                if (rows[r] != want || cols[c] != want) {
+                                    fail(t + " d=" + d + " element [" + bi + ", " + hi + ", " + si + ", " + di + "]: want "
+                                            + want + ", rows layout " + rows[r] + ", columns layout " + cols[c]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rows of 4400 bytes (past the bulk-copy threshold), outer dims swapped. */
+    @Test
+    void longRowsOfASwappedViewArriveWhole() {
+        int p = 3, q = 2, n = 1100;
+        Tensor x = tensor(DType.F32, p, q, n);
+        float[] got = values(ops.contiguous(x.permute(1, 0, 2)));
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < q; j++) {
+                for (int k = 0; k < n; k++) {
+                    float g = got[(j * p + i) * n + k];
+                    if (g != value(((long) i * q + j) * n + k)) {
+                        fail("element [" + i + ", " + j + ", " + k + "]: " + g);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * copyInto between overlapping views of one tensor moves each row as memmove would: shifting
+     * every row right by one element within itself keeps the values it overwrites in order.
+     */
+    @Test
+    void overlappingRowsShiftAsWithMemmove() {
+        for (DType t : List.of(DType.F32, DType.I8, DType.I64)) {
+            int rows = 4, n = 70;
+            Tensor base = tensor(t, rows, n);
+            ops.copyInto(base.slice(1, 1, n), base.slice(1, 0, n - 1));
+            float[] got = values(base);
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < n; i++) {
+                    double want = value((long) r * n + Math.max(0, i - 1));
+                    if (got[r * n + i] != want) {
+                        fail(t + " row " + r + " element " + i + ": want " + want + ", got " + got[r * n + i]);
+                    }
+                }
+            }
+        }
+    }
+}
