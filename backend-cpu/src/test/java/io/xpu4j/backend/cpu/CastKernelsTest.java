@@ -1,15 +1,10 @@
 package io.xpu4j.backend.cpu;
 
-import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.Ops;
-import io.xpu4j.api.Runtime;
-import io.xpu4j.api.Scope;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -30,24 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * decoders and rounding written here (the JDK's binary16 conversion, a distance-based bfloat16
  * rounding, an arithmetic FP8 decoder), not against FloatFormats or the kernels.
  */
-class CastKernelsTest {
-    private Runtime rt;
-    private Ops ops;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        rt = Runtime.create(Config.defaults());
-        ops = rt.ops();
-        scope = rt.scope();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-        assertEquals(0, rt.device().allocator().stats().liveBytes());
-        rt.close();
-    }
+class CastKernelsTest extends CpuRuntimeTest {
 
     // ================================ FP8 =======================================================
 

@@ -1,18 +1,12 @@
 package io.xpu4j.backend.cpu;
 
-import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.Ops;
-import io.xpu4j.api.Runtime;
-import io.xpu4j.api.Scope;
 import io.xpu4j.api.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -22,27 +16,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ways: whole vectors plus a tail of bytes, rows of single elements a stride apart, and rows long
  * enough for a bulk copy.
  */
-class CopyKernelsTest {
+class CopyKernelsTest extends CpuRuntimeTest {
     private static final List<DType> DTYPES = List.of(DType.F32, DType.F16, DType.BF16, DType.I8, DType.I32,
             DType.I64, DType.F8_E4M3);
-
-    private Runtime rt;
-    private Ops ops;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        rt = Runtime.create(Config.defaults());
-        ops = rt.ops();
-        scope = rt.scope();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-        assertEquals(0, rt.device().allocator().stats().liveBytes());
-        rt.close();
-    }
 
     /** Element {@code i} of the test tensors: small enough for F8 E4M3 (integers up to 16 are exact). */
     private static double value(long i) {

@@ -1,17 +1,12 @@
 package io.xpu4j.backend.cpu;
 
-import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.GeluApproximation;
 import io.xpu4j.api.OpAttrs;
 import io.xpu4j.api.Ops;
-import io.xpu4j.api.Runtime;
-import io.xpu4j.api.Scope;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -41,24 +36,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the stated number of float32 ulps of the float64 function of the float32 input; their
  * measured maxima are printed (see {@link #transcendentalAccuracy()}).
  */
-class ElementwiseKernelsTest {
-    private Runtime rt;
-    private Ops ops;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        rt = Runtime.create(Config.defaults());
-        ops = rt.ops();
-        scope = rt.scope();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-        assertEquals(0, rt.device().allocator().stats().liveBytes());
-        rt.close();
-    }
+class ElementwiseKernelsTest extends CpuRuntimeTest {
 
     private static final List<DType> FLOATS = List.of(DType.F32, DType.F16, DType.BF16);
 

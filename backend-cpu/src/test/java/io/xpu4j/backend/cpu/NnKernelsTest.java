@@ -1,16 +1,11 @@
 package io.xpu4j.backend.cpu;
 
-import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.Ops;
 import io.xpu4j.api.RopeLayout;
-import io.xpu4j.api.Runtime;
-import io.xpu4j.api.Scope;
 import io.xpu4j.api.Tensor;
 import io.xpu4j.api.XpuException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -35,24 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * max, mean — is an absolute error); F16 adds one F16 ulp ({@code 2^-10·|ref|}) and BF16 one
  * BF16 ulp ({@code 2^-7·|ref|}) for the rounding on store. Embedding is bit-exact.
  */
-class NnKernelsTest {
-    private Runtime rt;
-    private Ops ops;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        rt = Runtime.create(Config.defaults());
-        ops = rt.ops();
-        scope = rt.scope();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-        assertEquals(0, rt.device().allocator().stats().liveBytes());
-        rt.close();
-    }
+class NnKernelsTest extends CpuRuntimeTest {
 
     private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
 

@@ -1,13 +1,8 @@
 package io.xpu4j.backend.cpu;
 
-import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.Ops;
-import io.xpu4j.api.Runtime;
-import io.xpu4j.api.Scope;
 import io.xpu4j.api.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -37,24 +32,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>max, min, argmax and every integer result: exact.</li>
  * </ul>
  */
-class ReduceKernelsTest {
-    private Runtime rt;
-    private Ops ops;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        rt = Runtime.create(Config.defaults());
-        ops = rt.ops();
-        scope = rt.scope();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-        assertEquals(0, rt.device().allocator().stats().liveBytes());
-        rt.close();
-    }
+class ReduceKernelsTest extends CpuRuntimeTest {
 
     enum R { SUM, MEAN, MAX, MIN }
 

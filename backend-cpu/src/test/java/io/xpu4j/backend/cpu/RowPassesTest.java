@@ -1,13 +1,8 @@
 package io.xpu4j.backend.cpu;
 
-import io.xpu4j.api.Config;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.Ops;
-import io.xpu4j.api.Runtime;
-import io.xpu4j.api.Scope;
 import io.xpu4j.api.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -27,27 +22,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * is within 0.5); kernels F32 {@code |got - ref| <= 2e-5·(|ref| + f)} with f = 0.01 for softmax
  * and 1 for the rest (as in NnKernelsTest), F16/BF16 plus one ulp of the format for the store.
  */
-class RowPassesTest {
+class RowPassesTest extends CpuRuntimeTest {
     private static final int[] LENGTHS = {1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 65, 2047, 2048, 2049, 4097};
     private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
-
-    private Runtime rt;
-    private Ops ops;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        rt = Runtime.create(Config.defaults());
-        ops = rt.ops();
-        scope = rt.scope();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-        assertEquals(0, rt.device().allocator().stats().liveBytes());
-        rt.close();
-    }
 
     @Test
     void expOfNonPositiveArgumentsIsWithinTwoUlp() {
