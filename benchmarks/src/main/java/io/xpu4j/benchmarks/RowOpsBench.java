@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The bandwidth-bound ops, on tensors well beyond the last-level cache (64 MiB each against a
- * 32 MiB L3), plus attention. Only the add has a peer: OpenBLAS's saxpy (y += x) moves the same
- * bytes per element (two reads, one write) as a + b into a new tensor.
+ * 32 MiB L3; the transposing copy 48 MiB), plus attention. Only the add has a peer: OpenBLAS's
+ * saxpy (y += x) moves the same bytes per element (two reads, one write) as a + b into a new
+ * tensor.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -130,6 +131,42 @@ public class RowOpsBench {
     @Benchmark
     public void rmsnorm_xpu4j(Rows s, Blackhole bh) {
         try (Tensor y = s.ops.rmsNorm(s.x, s.weight, 1e-6)) {
+            s.sync();
+            bh.consume(y);
+        }
+    }
+
+    /**
+     * The layout copy attention needs: [tokens, heads, dim] viewed as [heads, tokens, dim] (rows
+     * of dim contiguous floats, heads·dim apart) and made contiguous. 48 MiB, beyond the L3.
+     */
+    @State(Scope.Benchmark)
+    public static class Transpose extends XpuState {
+        @Param({"32768"})
+        public int tokens;
+        @Param({"12"})
+        public int heads;
+        @Param({"32"})
+        public int dim;
+        Tensor x;
+        Tensor view;
+
+        @Setup
+        public void setup() {
+            open();
+            x = tensor(Data.uniform(5, (long) tokens * heads * dim), DType.F32, tokens, heads, dim);
+            view = x.transpose(0, 1);
+        }
+
+        @TearDown
+        public void tearDown() {
+            close(view, x);
+        }
+    }
+
+    @Benchmark
+    public void transpose_xpu4j(Transpose s, Blackhole bh) {
+        try (Tensor y = s.ops.contiguous(s.view)) {
             s.sync();
             bh.consume(y);
         }

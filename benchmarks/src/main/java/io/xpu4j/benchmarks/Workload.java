@@ -18,6 +18,7 @@ enum Workload {
     SOFTMAX("softmax", "softmax (last axis)", Metric.GBPS, Limit.BANDWIDTH),
     LAYERNORM("layernorm", "layernorm (weight, bias)", Metric.GBPS, Limit.BANDWIDTH),
     RMSNORM("rmsnorm", "rmsnorm (weight)", Metric.GBPS, Limit.BANDWIDTH),
+    TRANSPOSE("transpose", "transposed view made contiguous", Metric.GBPS, Limit.BANDWIDTH),
     DISPATCH_ADD("dispatch_add", "eager add of two 1-element tensors", Metric.NANOS, Limit.NONE),
     DISPATCH_RESHAPE("dispatch_reshape", "reshape (a view: no kernel)", Metric.NANOS, Limit.NONE),
     FMA_PEAK("fma_peak", "FP32 FMA peak, all threads", Metric.GFLOPS, Limit.NONE),
@@ -72,6 +73,7 @@ enum Workload {
             case GEMV -> 4.0 * m.intParam("n") * m.intParam("n");
             case ADD -> 12.0 * m.intParam("n");
             case SOFTMAX, LAYERNORM, RMSNORM -> 8.0 * m.intParam("rows") * m.intParam("cols");
+            case TRANSPOSE -> 8.0 * m.intParam("tokens") * m.intParam("heads") * m.intParam("dim");
             case FMA_PEAK -> MachineLimits.FMA_FLOPS_PER_OP;
             case TRIAD -> 12.0 * MachineLimits.TRIAD_FLOATS;
             case READ -> 4.0 * MachineLimits.READ_FLOATS;
@@ -115,6 +117,8 @@ enum Workload {
             case GEMV -> p.get("n") + "×" + p.get("n");
             case ADD -> p.get("n") + " floats";
             case SOFTMAX, LAYERNORM, RMSNORM -> "[" + p.get("rows") + ", " + p.get("cols") + "]";
+            case TRANSPOSE -> "[" + p.get("tokens") + ", " + p.get("heads") + ", " + p.get("dim") + "] to ["
+                    + p.get("heads") + ", " + p.get("tokens") + ", " + p.get("dim") + "]";
             default -> p.isEmpty() ? "" : p.toString();
         };
     }

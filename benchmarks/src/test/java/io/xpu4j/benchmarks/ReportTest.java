@@ -147,6 +147,21 @@ class ReportTest {
         assertTrue(md.indexOf("Run stability") > md.indexOf("| limit |") && md.indexOf("Run stability") < md.indexOf("## Results"), md);
     }
 
+    /** The transposing copy is counted as bytes read plus written and held to the triad, with no target. */
+    @Test
+    void transposeRowCountsEightBytesPerElementAgainstTheTriad() throws Exception {
+        String transpose = """
+                {"benchmark": "io.xpu4j.benchmarks.RowOpsBench.transpose_xpu4j", "mode": "avgt", "threads": 1,
+                 "params": {"backend": "cpu", "tokens": "1000", "heads": "2", "dim": "4"},
+                 "primaryMetric": {"score": 1.0, "scorePercentiles": {"50.0": 1.0}, "scoreUnit": "ms/op", "rawData": [[1.0, 1.0]]}}
+                """;
+        Report r = Report.parse(new ObjectMapper().readTree("[" + triadResult(20.0) + ", " + transpose + "]"));
+        Report.Line l = line(r, Workload.TRANSPOSE, "[1000, 2, 4] to [2, 1000, 4]");
+        assertEquals(8.0 * 1000 * 2 * 4 / 1e-3 / 1e9, l.row().xpu(), 1e-12);
+        assertEquals(r.bandwidth(), l.row().limit(), 1e-9);
+        assertEquals(null, l.target());
+    }
+
     /** A hand-written FMA loop result, 2 threads, average time mode, the given iterations in µs per call. */
     private static String fmaResult(String iterationsUs) {
         String median = iterationsUs.split(",")[iterationsUs.split(",").length / 2].trim();
