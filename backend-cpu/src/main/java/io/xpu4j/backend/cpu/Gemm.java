@@ -109,44 +109,32 @@ final class Gemm {
         float[] aTransposed = new float[0];
 
         float[] bcastTile(int size) {
-            if (bcastTile.length < size) {
-                bcastTile = new float[size];
-            }
-            return bcastTile;
+            return bcastTile = atLeast(bcastTile, size);
         }
 
         float[] aTransposed(int size) {
-            if (aTransposed.length < size) {
-                aTransposed = new float[size];
-            }
-            return aTransposed;
+            return aTransposed = atLeast(aTransposed, size);
         }
 
         float[] strip(int size) {
-            if (strip.length < size) {
-                strip = new float[size];
-            }
-            return strip;
+            return strip = atLeast(strip, size);
         }
 
         float[] aPack(int size) {
-            if (aPack.length < size) {
-                aPack = new float[size];
-            }
-            return aPack;
+            return aPack = atLeast(aPack, size);
         }
 
         float[] bPack(int size) {
-            if (bPack.length < size) {
-                bPack = new float[size];
-            }
-            return bPack;
+            return bPack = atLeast(bPack, size);
         }
 
         void line(int size) {
-            if (line.length < size) {
-                line = new float[size];
-            }
+            line = atLeast(line, size);
+        }
+
+        /** {@code a} itself when it holds {@code size} floats, else a new array of that size. */
+        private static float[] atLeast(float[] a, int size) {
+            return a.length < size ? new float[size] : a;
         }
     }
 
