@@ -92,6 +92,42 @@ class CopyKernelsTest extends CpuRuntimeTest {
     }
 
     /**
+     * Every order of three outer dimensions, copied out of a permuted view and into a permuted
+     * destination from a source broadcast along one of them: the kernel walks rows in the
+     * source's memory order, which differs from the destination's in all but one of these.
+     */
+    @Test
+    void everyOuterOrderLandsInPlace() {
+        int[] dims = {2, 3, 4};
+        int d = 5;
+        int[][] orders = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+        Tensor x = tensor(DType.F32, dims[0], dims[1], dims[2], d);
+        for (int[] o : orders) {
+            float[] got = values(ops.contiguous(x.permute(o[0], o[1], o[2], 3)));
+            // the broadcast source: x's [0, :, :, :] repeated along dim 0
+            Tensor dst = ops.zeros(DType.F32, dims[o[0]], dims[o[1]], dims[o[2]], d);
+            Tensor row = x.slice(0, 0, 1);
+            ops.copyInto(dst, row.expand(dims[0], dims[1], dims[2], d).permute(o[0], o[1], o[2], 3));
+            float[] spread = values(dst);
+            int[] idx = new int[3];
+            for (int i = 0; i < got.length; i++) {
+                int rest = i / d;
+                int k = i % d;
+                for (int a = 2; a >= 0; a--) {
+                    idx[o[a]] = rest % dims[o[a]];
+                    rest /= dims[o[a]];
+                }
+                double want = value(((long) (idx[0] * dims[1] + idx[1]) * dims[2] + idx[2]) * d + k);
+                double wantSpread = value(((long) idx[1] * dims[2] + idx[2]) * d + k);
+                if (got[i] != want || spread[i] != wantSpread) {
+                    fail("order " + java.util.Arrays.toString(o) + " element " + i + ": want " + want + " and "
+                            + wantSpread + ", got " + got[i] + " and " + spread[i]);
+                }
+            }
+        }
+    }
+
+    /**
      * copyInto between overlapping views of one tensor moves each row as memmove would: shifting
      * every row right by one element within itself keeps the values it overwrites in order.
      */
