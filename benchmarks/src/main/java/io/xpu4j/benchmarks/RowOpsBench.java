@@ -137,8 +137,9 @@ public class RowOpsBench {
     }
 
     /**
-     * The layout copy attention needs: [tokens, heads, dim] viewed as [heads, tokens, dim] (rows
-     * of dim contiguous floats, heads·dim apart) and made contiguous. 48 MiB, beyond the L3.
+     * The layout copies attention needs: [tokens, heads, dim] viewed as [heads, tokens, dim] (rows
+     * of dim contiguous floats, heads·dim apart) and made contiguous, and with {@code headsFirst}
+     * the way back, [heads, tokens, dim] viewed as [tokens, heads, dim]. 48 MiB, beyond the L3.
      */
     @State(Scope.Benchmark)
     public static class Transpose extends XpuState {
@@ -148,13 +149,17 @@ public class RowOpsBench {
         public int heads;
         @Param({"32"})
         public int dim;
+        @Param({"false", "true"})
+        public boolean headsFirst;
         Tensor x;
         Tensor view;
 
         @Setup
         public void setup() {
             open();
-            x = tensor(Data.uniform(5, (long) tokens * heads * dim), DType.F32, tokens, heads, dim);
+            long n = (long) tokens * heads * dim;
+            x = headsFirst ? tensor(Data.uniform(5, n), DType.F32, heads, tokens, dim)
+                    : tensor(Data.uniform(5, n), DType.F32, tokens, heads, dim);
             view = x.transpose(0, 1);
         }
 

@@ -117,8 +117,11 @@ enum Workload {
             case GEMV -> p.get("n") + "×" + p.get("n");
             case ADD -> p.get("n") + " floats";
             case SOFTMAX, LAYERNORM, RMSNORM -> "[" + p.get("rows") + ", " + p.get("cols") + "]";
-            case TRANSPOSE -> "[" + p.get("tokens") + ", " + p.get("heads") + ", " + p.get("dim") + "] to ["
-                    + p.get("heads") + ", " + p.get("tokens") + ", " + p.get("dim") + "]";
+            case TRANSPOSE -> {
+                String thd = "[" + p.get("tokens") + ", " + p.get("heads") + ", " + p.get("dim") + "]";
+                String htd = "[" + p.get("heads") + ", " + p.get("tokens") + ", " + p.get("dim") + "]";
+                yield Boolean.parseBoolean(p.get("headsFirst")) ? htd + " to " + thd : thd + " to " + htd;
+            }
             default -> p.isEmpty() ? "" : p.toString();
         };
     }

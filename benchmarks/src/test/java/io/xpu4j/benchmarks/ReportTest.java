@@ -160,6 +160,13 @@ class ReportTest {
         assertEquals(8.0 * 1000 * 2 * 4 / 1e-3 / 1e9, l.row().xpu(), 1e-12);
         assertEquals(r.bandwidth(), l.row().limit(), 1e-9);
         assertEquals(null, l.target());
+        // the way back, heads first: its own row, labelled in its direction
+        String back = transpose.replace("\"dim\": \"4\"", "\"dim\": \"4\", \"headsFirst\": \"true\"")
+                .replace("\"score\": 1.0", "\"score\": 2.0").replace("\"50.0\": 1.0", "\"50.0\": 2.0");
+        Report both = Report.parse(new ObjectMapper().readTree("[" + triadResult(20.0) + ", " + transpose + ", " + back + "]"));
+        assertEquals(8.0 * 1000 * 2 * 4 / 2e-3 / 1e9, line(both, Workload.TRANSPOSE, "[2, 1000, 4] to [1000, 2, 4]").row().xpu(),
+                1e-12);
+        assertEquals(l.row().xpu(), line(both, Workload.TRANSPOSE, "[1000, 2, 4] to [2, 1000, 4]").row().xpu(), 1e-12);
     }
 
     /** A hand-written FMA loop result, 2 threads, average time mode, the given iterations in µs per call. */
