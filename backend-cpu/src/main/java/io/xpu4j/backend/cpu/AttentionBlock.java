@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * strides that describe either layout.
  */
 final class AttentionBlock {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     /**
      * Query rows per block (a whole number of vectors): each K/V block loaded is used by this

@@ -7,7 +7,6 @@ import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.MemoryInfo;
 import io.xpu4j.api.XpuException;
 import io.xpu4j.api.spi.Backend;
-import jdk.incubator.vector.FloatVector;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +23,13 @@ public final class CpuBackend implements Backend {
     @Override
     public Availability availability() {
         return Availability.yes(Parallel.threads() + " thread(s), Vector API species "
-                + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit");
+                + VectorWidth.FLOAT.vectorBitSize() + "-bit");
     }
 
     @Override
     public List<DeviceDescription> devices() {
         return List.of(new DeviceDescription(0, cpuName(), memoryInfo().totalBytes(),
-                Parallel.threads() + " threads, " + FloatVector.SPECIES_PREFERRED.length() + " floats per vector"));
+                Parallel.threads() + " threads, " + VectorWidth.FLOAT.length() + " floats per vector"));
     }
 
     @Override

@@ -35,7 +35,7 @@ import java.nio.ByteOrder;
  * </ul>
  */
 final class FloatLoops {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     static final int LANES = F.length();
 
     private FloatLoops() {
@@ -119,8 +119,17 @@ final class FloatLoops {
 
     // ---------------------------------------------------------------- compare: BOOL bytes
 
-    private static final VectorSpecies<Byte> B =
-            VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * Byte.SIZE));
+    /**
+     * One byte lane per float lane; null with 128-bit float vectors (NEON, SSE), whose four bytes
+     * are narrower than the smallest vector shape (64 bits): the comparisons there run scalar.
+     */
+    private static final VectorSpecies<Byte> B = F.length() * Byte.SIZE >= 64
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * Byte.SIZE)) : null;
+
+    /** Elements the comparison loops take as whole vectors. */
+    private static int compareVectorsEnd(int n) {
+        return B == null ? 0 : n - n % LANES;
+    }
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
@@ -143,7 +152,7 @@ final class FloatLoops {
     private static void eq(float[] x, float[] y, int n, MemorySegment out, long off) {
         FloatVector zero = FloatVector.zero(F);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int whole = n - n % LANES;
+        int whole = compareVectorsEnd(n);
         for (int i = 0; i < whole; i += LANES) {
             VectorMask<Float> m = FloatVector.fromArray(F, x, i).compare(VectorOperators.EQ, FloatVector.fromArray(F, y, i));
             zero.blend(one, m).convertShape(VectorOperators.F2B, B, 0).intoMemorySegment(out, off + i, NATIVE);
@@ -156,7 +165,7 @@ final class FloatLoops {
     private static void ne(float[] x, float[] y, int n, MemorySegment out, long off) {
         FloatVector zero = FloatVector.zero(F);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int whole = n - n % LANES;
+        int whole = compareVectorsEnd(n);
         for (int i = 0; i < whole; i += LANES) {
             VectorMask<Float> m = FloatVector.fromArray(F, x, i).compare(VectorOperators.NE, FloatVector.fromArray(F, y, i));
             zero.blend(one, m).convertShape(VectorOperators.F2B, B, 0).intoMemorySegment(out, off + i, NATIVE);
@@ -169,7 +178,7 @@ final class FloatLoops {
     private static void lt(float[] x, float[] y, int n, MemorySegment out, long off) {
         FloatVector zero = FloatVector.zero(F);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int whole = n - n % LANES;
+        int whole = compareVectorsEnd(n);
         for (int i = 0; i < whole; i += LANES) {
             VectorMask<Float> m = FloatVector.fromArray(F, x, i).compare(VectorOperators.LT, FloatVector.fromArray(F, y, i));
             zero.blend(one, m).convertShape(VectorOperators.F2B, B, 0).intoMemorySegment(out, off + i, NATIVE);
@@ -182,7 +191,7 @@ final class FloatLoops {
     private static void le(float[] x, float[] y, int n, MemorySegment out, long off) {
         FloatVector zero = FloatVector.zero(F);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int whole = n - n % LANES;
+        int whole = compareVectorsEnd(n);
         for (int i = 0; i < whole; i += LANES) {
             VectorMask<Float> m = FloatVector.fromArray(F, x, i).compare(VectorOperators.LE, FloatVector.fromArray(F, y, i));
             zero.blend(one, m).convertShape(VectorOperators.F2B, B, 0).intoMemorySegment(out, off + i, NATIVE);

@@ -42,7 +42,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Gemm {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     private static final VectorSpecies<Short> SS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
@@ -88,6 +88,8 @@ final class Gemm {
      * W's scalars broadcast; below it the dot products along K run with more of each vector used.
      */
     static final int BCAST_MIN_M = 4;
+    /** Most vectors along M a broadcast tile holds ({@link Op#bcast2x4}). */
+    static final int BCAST_MAX_VECTORS = 4;
     /** Below this many multiply-adds a call runs on one thread. */
     private static final long PARALLEL_MIN_FMAS = 1L << 18;
 
@@ -187,7 +189,9 @@ final class Gemm {
                 }
                 return;
             }
-            if (bRowStride == 1 && bt == T_F32 && m >= BCAST_MIN_M && k >= L) {
+            // the broadcast tiles hold at most four vectors along M: all of M <= 32 with 8 or 16
+            // lanes, but only M <= 16 with the 4 lanes of 128-bit vectors (NEON, SSE)
+            if (bRowStride == 1 && bt == T_F32 && m >= BCAST_MIN_M && m <= BCAST_MAX_VECTORS * L && k >= L) {
                 op.packATransposed();
                 int r = Op.bcastRows(op.mp / L);
                 int groups = n / r;

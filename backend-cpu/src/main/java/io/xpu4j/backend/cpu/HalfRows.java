@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  * C2 declines to inline boxes its vectors (see {@link FloatLoops}).
  */
 final class HalfRows {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
     private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
     /** As many shorts as F has floats, in half the bits. */
     private static final VectorSpecies<Short> H =

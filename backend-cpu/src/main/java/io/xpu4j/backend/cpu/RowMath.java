@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
  * BLOCK / (4 · lanes) values, 32 with 512-bit vectors) and the block totals are added in double.
  */
 final class RowMath {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     static final int L = S.length();
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     static final int BLOCK = 2048;

@@ -41,7 +41,7 @@ import java.nio.ByteOrder;
  * 1e-7 relative to the sum of magnitudes.
  */
 final class RowPasses {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     private static final int BLOCK = RowMath.BLOCK;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();

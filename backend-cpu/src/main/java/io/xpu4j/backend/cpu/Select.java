@@ -17,9 +17,14 @@ import java.nio.ByteOrder;
  * one too or a single value (as in maskedFill); element offsets, not bytes, throughout.
  */
 final class Select {
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorWidth.sameShape(int.class);
     private static final int LANES = I.length();
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
+    /**
+     * The condition bytes, one lane per element; null with 128-bit vectors (NEON, SSE), whose four
+     * bytes are narrower than the smallest vector shape (64 bits): selection there runs scalar.
+     */
+    private static final VectorSpecies<Byte> B = LANES * Byte.SIZE >= 64
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * Byte.SIZE)) : null;
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * 16));
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
@@ -28,7 +33,7 @@ final class Select {
 
     static void select32(MemorySegment sc, long co, MemorySegment sa, long ao, boolean aOne,
                          MemorySegment sb, long bo, MemorySegment so, long oo, int n) {
-        int whole = n - n % LANES;
+        int whole = B == null ? 0 : n - n % LANES;
         if (aOne) {
             IntVector av = IntVector.broadcast(I, sa.get(Rows.I32, ao * 4));
             for (int i = 0; i < whole; i += LANES) {
@@ -51,7 +56,7 @@ final class Select {
 
     static void select16(MemorySegment sc, long co, MemorySegment sa, long ao, boolean aOne,
                          MemorySegment sb, long bo, MemorySegment so, long oo, int n) {
-        int whole = n - n % LANES;
+        int whole = B == null ? 0 : n - n % LANES;
         if (aOne) {
             ShortVector av = ShortVector.broadcast(H, sa.get(Rows.I16, ao * 2));
             for (int i = 0; i < whole; i += LANES) {

@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * its own compile unit.
  */
 final class UnaryMath {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = VectorWidth.FLOAT;
 
     private UnaryMath() {
     }
