@@ -534,6 +534,27 @@ class ElementwiseKernelsTest extends CpuRuntimeTest {
         }
     }
 
+    /**
+     * A permuted view with contiguous rows against a contiguous tensor, a broadcast row and a
+     * broadcast column: the short-row walk, with a tail after whole vectors in every row and
+     * enough rows to be split across threads.
+     */
+    @Test
+    void permutedViewsWithShortRows() {
+        SplittableRandom r = new SplittableRandom(5);
+        // [40, 50, 37] viewed as [50, 40, 37]: 74000 elements in rows of 37
+        Tensor v = ops.tensor(DType.F32, normal(r, 40 * 50 * 37, 0, 2), 40, 50, 37).transpose(0, 1);
+        Tensor c = ops.tensor(DType.F32, normal(r, 50 * 40 * 37, 1, 2), 50, 40, 37);
+        Tensor row = ops.tensor(DType.F32, normal(r, 37, -1, 1), 37);
+        Tensor col = ops.tensor(DType.F32, normal(r, 50 * 40, 2, 1), 50, 40, 1);
+        for (String op : ARITH) {
+            checkFloatBinary(op, v, c);
+            checkFloatBinary(op, c, v);
+            checkFloatBinary(op, v, row);
+            checkFloatBinary(op, col, v);
+        }
+    }
+
     @Test
     void largeInputsSplitAcrossThreads() {
         SplittableRandom r = new SplittableRandom(4);
