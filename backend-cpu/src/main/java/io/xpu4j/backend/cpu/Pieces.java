@@ -26,19 +26,21 @@ final class Pieces {
      * stays on the calling thread. The offsets array passed to {@code body} is reused; copy it to
      * keep it.
      */
-    static void run(long[] shape, Tensor[] operands, long grain, Body body) {
+    static void run(long[] fullShape, Tensor[] operands, long grain, Body body) {
         int k = operands.length;
-        long[][] strides = new long[k][];
+        long[][] fullStrides = new long[k][];
         long[] base = new long[k];
         long[] inner = new long[k];
         boolean shareable = true;
         for (int i = 0; i < k; i++) {
             Tensor t = operands[i];
-            strides[i] = t.strides();
+            fullStrides[i] = t.strides();
             base[i] = t.offset();
             inner[i] = Rows.innerStride(t);
             shareable &= Parallel.accessibleByWorkers(t.segment());
         }
+        long[][] strides = new long[k][];
+        long[] shape = coalesce(fullShape, fullStrides, strides);
         long rows = Rows.rowCount(shape);
         int len = Rows.rowLength(shape);
         long total = rows * len;
@@ -65,6 +67,58 @@ final class Pieces {
                 pieces(offs, inner, len, p0, p1, o, body);
             });
         });
+    }
+
+    /** Longest row a merge may make: pieces and units are counted in ints. */
+    private static final long MAX_ROW = 1L << 30;
+
+    /**
+     * {@code shape} with its dims merged wherever every operand steps through two neighbours as
+     * through one dim (the outer stride is the inner stride times the inner length), and outer
+     * dims of one element dropped; {@code strides} receives each operand's strides for the result.
+     * Contiguous operands become one long row, so a [1000000, 4] tensor is walked in pieces of
+     * {@link #PIECE} elements rather than a million rows of four. The last dim's stride never
+     * changes, so the inner strides the kernels take from the tensors stay right.
+     */
+    static long[] coalesce(long[] shape, long[][] fullStrides, long[][] strides) {
+        int rank = shape.length;
+        int k = fullStrides.length;
+        if (rank <= 1) {
+            for (int i = 0; i < k; i++) {
+                strides[i] = fullStrides[i];
+            }
+            return shape;
+        }
+        long[] outShape = new long[rank];
+        long[][] outStrides = new long[k][rank];
+        int pos = rank - 1;
+        outShape[pos] = shape[rank - 1];
+        for (int i = 0; i < k; i++) {
+            outStrides[i][pos] = fullStrides[i][rank - 1];
+        }
+        for (int d = rank - 2; d >= 0; d--) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            // merging into a last dim of one element would change the row's stride
+            boolean merge = !(pos == rank - 1 && outShape[pos] == 1) && outShape[pos] * shape[d] <= MAX_ROW;
+            for (int i = 0; i < k && merge; i++) {
+                merge = fullStrides[i][d] == outStrides[i][pos] * outShape[pos];
+            }
+            if (merge) {
+                outShape[pos] *= shape[d];
+            } else {
+                pos--;
+                outShape[pos] = shape[d];
+                for (int i = 0; i < k; i++) {
+                    outStrides[i][pos] = fullStrides[i][d];
+                }
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            strides[i] = java.util.Arrays.copyOfRange(outStrides[i], pos, rank);
+        }
+        return java.util.Arrays.copyOfRange(outShape, pos, rank);
     }
 
     private static void pieces(long[] rowStart, long[] inner, int len, int p0, int p1, long[] o, Body body) {
