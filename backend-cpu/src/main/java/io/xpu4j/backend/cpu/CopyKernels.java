@@ -71,6 +71,13 @@ final class CopyKernels {
         long[] ds = out.strides().clone();
         if (si == 1 && so == 1 && !overlap(in, out)) {
             rowOrder(shape, ss, ds);
+        } else if (size == 4 && si != 1 && so == 1 && len >= TransposeTiles.B && TransposeTiles.usable()
+                && !overlap(in, out)) {
+            int c = sourceContiguousDim(shape, ss);
+            if (c >= 0 && shape[c] >= TransposeTiles.B) {
+                TransposeTiles.copy(src, dst, shape, ss, ds, c, in.offset(), out.offset());
+                return;
+            }
         }
         long sBase = in.offset();
         long dBase = out.offset();
@@ -111,6 +118,16 @@ final class CopyKernels {
                 }
             }
         });
+    }
+
+    /** An outer dim (not the last) along which the source is contiguous, or -1. */
+    private static int sourceContiguousDim(long[] shape, long[] ss) {
+        for (int d = shape.length - 2; d >= 0; d--) {
+            if (ss[d] == 1 && shape[d] > 1) {
+                return d;
+            }
+        }
+        return -1;
     }
 
     /**

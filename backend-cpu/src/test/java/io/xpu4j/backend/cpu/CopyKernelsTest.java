@@ -128,6 +128,48 @@ class CopyKernelsTest extends CpuRuntimeTest {
     }
 
     /**
+     * Transposed 4-byte matrices, as 8 x 8 vector blocks in 64 x 64 tiles plus element-by-element
+     * edges: a [150, 70] matrix (two tiles and edges both ways), the key layout [2, 3, 21, 19] from
+     * [2, 3, 19, 21], and a source broadcast along the plane dim. Every element against its place.
+     */
+    @Test
+    void transposedMatricesOfFourByteElements() {
+        for (DType t : List.of(DType.F32, DType.I32)) {
+            Tensor m = tensor(t, 150, 70);
+            float[] mt = values(ops.contiguous(m.transpose(0, 1)));
+            for (int i = 0; i < 70; i++) {
+                for (int j = 0; j < 150; j++) {
+                    if (mt[i * 150 + j] != value((long) j * 70 + i)) {
+                        fail(t + " [150, 70]ᵀ element [" + i + ", " + j + "]: " + mt[i * 150 + j]);
+                    }
+                }
+            }
+            Tensor k = tensor(t, 2, 3, 19, 21);
+            float[] kt = values(ops.contiguous(k.transpose(2, 3)));
+            for (int p = 0; p < 6; p++) {
+                for (int i = 0; i < 21; i++) {
+                    for (int j = 0; j < 19; j++) {
+                        if (kt[(p * 21 + i) * 19 + j] != value((long) (p * 19 + j) * 21 + i)) {
+                            fail(t + " key layout plane " + p + " element [" + i + ", " + j + "]");
+                        }
+                    }
+                }
+            }
+            Tensor one = tensor(t, 1, 17, 33);
+            float[] b = values(ops.contiguous(one.expand(3, 17, 33).transpose(1, 2)));
+            for (int p = 0; p < 3; p++) {
+                for (int i = 0; i < 33; i++) {
+                    for (int j = 0; j < 17; j++) {
+                        if (b[(p * 33 + i) * 17 + j] != value((long) j * 33 + i)) {
+                            fail(t + " broadcast plane " + p + " element [" + i + ", " + j + "]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * copyInto between overlapping views of one tensor moves each row as memmove would: shifting
      * every row right by one element within itself keeps the values it overwrites in order.
      */
