@@ -188,7 +188,6 @@ final class CopyKernels {
         return 1;
     }
 
-
     /** Whether the byte ranges the two tensors span share any byte (copyInto between views of one tensor). */
     private static boolean overlap(Tensor a, Tensor b) {
         MemorySegment sa = span(a);

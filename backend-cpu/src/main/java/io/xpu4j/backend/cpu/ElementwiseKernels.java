@@ -184,22 +184,23 @@ final class ElementwiseKernels {
         if (rows * len == 0) {
             return;
         }
-        long[][] strides = {a.strides(), b.strides(), out.strides()};
-        long[] base = {a.offset(), b.offset(), out.offset()};
         MemorySegment ma = a.segment();
         MemorySegment mb = b.segment();
         MemorySegment mo = out.segment();
-        long[] sa = strides[0];
-        long[] sb = strides[1];
-        long[] so = strides[2];
+        long[] sa = a.strides();
+        long[] sb = b.strides();
+        long[] so = out.strides();
+        long a0 = a.offset();
+        long b0 = b.offset();
+        long o0 = out.offset();
         int outer = Math.max(0, shape.length - 1);
         Parallel.RangeBody body = (from, to) -> {
             // an odometer in locals, as in CopyKernels.copy: the same stepping kept in a shared
             // cursor object (offsets in an array, a loop over the operands) measured 20-30% slower
             long[] idx = new long[outer];
-            long ao = base[0];
-            long bo = base[1];
-            long oo = base[2];
+            long ao = a0;
+            long bo = b0;
+            long oo = o0;
             long rem = from;
             for (int d = outer - 1; d >= 0; d--) {
                 idx[d] = rem % shape[d];
