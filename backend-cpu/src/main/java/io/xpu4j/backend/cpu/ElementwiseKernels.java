@@ -514,12 +514,78 @@ final class ElementwiseKernels {
         MemorySegment sx = x.segment();
         MemorySegment so = out.segment();
         long ix = Rows.innerStride(x);
-        Pieces.run(out.shape(), new Tensor[]{x, out}, op.light() ? GRAIN : GRAIN_HEAVY, (o, n) -> {
+        long grain = op.light() ? GRAIN : GRAIN_HEAVY;
+        if (out.isContiguous() && !x.isContiguous() && Rows.rowLength(out.shape()) <= SHORT_ROW) {
+            unaryShortRows(op, x, out, grain);
+            return;
+        }
+        Pieces.run(out.shape(), new Tensor[]{x, out}, grain, (o, n) -> {
             float[] v = Rows.scratch(0, Pieces.padded(n, FloatLoops.LANES));
             Rows.load(sx, t, o[0], ix, n, v, 0);
             FloatLoops.unary(op, v, n);
             Rows.store(v, 0, n, so, t, o[1], 1, false);
         });
+    }
+
+    /**
+     * A float unary op on a strided input with short rows into a contiguous output: batches of
+     * rows are gathered into one scratch buffer, computed in one go and stored as one run, so the
+     * passes' fixed cost (a few calls each) is paid per batch of about {@link Pieces#PIECE}
+     * elements instead of per row. Exact GELU on a transposed [32, 128, 12, 32] view (rows of 32):
+     * 4.2-4.7 ms against 10-12.6 ms row by row, as fast as on the contiguous tensor.
+     */
+    private static void unaryShortRows(Unary op, Tensor x, Tensor out, long grain) {
+        long[] shape = out.shape();
+        long rows = Rows.rowCount(shape);
+        int len = Rows.rowLength(shape);
+        if (rows * len == 0) {
+            return;
+        }
+        int batch = Math.max(1, Pieces.PIECE / len);
+        int batches = Math.toIntExact((rows + batch - 1) / batch);
+        DType t = out.dtype();
+        MemorySegment sx = x.segment();
+        MemorySegment so = out.segment();
+        long[] xs = x.strides();
+        long ix = Rows.innerStride(x);
+        long x0 = x.offset();
+        long o0 = out.offset();
+        int outer = Math.max(0, shape.length - 1);
+        Parallel.RangeBody body = (from, to) -> {
+            long r0 = (long) from * batch;
+            long rEnd = Math.min(rows, (long) to * batch);
+            // the input's row offsets as an odometer over the outer dims, from row r0 on
+            long[] idx = new long[outer];
+            long xo = x0;
+            long rem = r0;
+            for (int d = outer - 1; d >= 0; d--) {
+                idx[d] = rem % shape[d];
+                rem /= shape[d];
+                xo += idx[d] * xs[d];
+            }
+            float[] v = Rows.scratch(0, Pieces.padded(batch * len, FloatLoops.LANES));
+            for (long r = r0; r < rEnd; r += batch) {
+                int n = (int) Math.min(batch, rEnd - r);
+                for (int k = 0; k < n; k++) {
+                    Rows.load(sx, t, xo, ix, len, v, k * len);
+                    for (int d = outer - 1; d >= 0; d--) {
+                        xo += xs[d];
+                        if (++idx[d] < shape[d]) {
+                            break;
+                        }
+                        xo -= xs[d] * shape[d];
+                        idx[d] = 0;
+                    }
+                }
+                FloatLoops.unary(op, v, n * len);
+                Rows.store(v, 0, n * len, so, t, o0 + r * len, 1, false);
+            }
+        };
+        if (rows * len >= 2 * grain && Parallel.accessibleByWorkers(sx) && Parallel.accessibleByWorkers(so)) {
+            Parallel.forRange(batches, (int) Math.max(1, grain / ((long) batch * len)), body);
+        } else {
+            body.run(0, batches);
+        }
     }
 
     /** neg, abs, relu on integers; like Java, -MIN and |MIN| wrap to MIN. */
