@@ -213,7 +213,7 @@ final class CopyKernels {
     }
 
     /** {@code len} elements of {@code size} bytes, {@code sStep} and {@code dStep} bytes apart. */
-    private static void copyElements(MemorySegment src, long s, long sStep, MemorySegment dst, long d, long dStep,
+    static void copyElements(MemorySegment src, long s, long sStep, MemorySegment dst, long d, long dStep,
                                      int len, int size) {
         switch (size) {
             case 4 -> {

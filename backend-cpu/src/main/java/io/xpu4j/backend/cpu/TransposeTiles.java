@@ -152,13 +152,11 @@ final class TransposeTiles {
         c3.rearrange(HI4, c7).intoMemorySegment(dst, d + 7 * di, NATIVE);
     }
 
-    /** The edges: {@code dst[d + i·di + 4j] = src[s + 4i + j·sj]} for i < rows, j < cols. */
+    /** The edges: {@code dst[d + i·di + 4j] = src[s + 4i + j·sj]} for i < rows, j < cols, a row at a time. */
     private static void scalar(MemorySegment src, long s, long sj, MemorySegment dst, long d, long di, int rows,
                                int cols) {
         for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                dst.set(Rows.I32, d + i * di + j * 4L, src.get(Rows.I32, s + i * 4L + j * sj));
-            }
+            CopyKernels.copyElements(src, s + i * 4L, sj, dst, d + i * di, 4, cols, 4);
         }
     }
 }
