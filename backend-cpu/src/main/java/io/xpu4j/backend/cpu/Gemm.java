@@ -105,10 +105,14 @@ final class Gemm {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
         float[] line = new float[Math.max(KC, NC)];
-        final float[] tile = new float[MR * NR];
+        float[] cTiles = new float[0];
         float[] strip = new float[0];
         float[] bcastTile = new float[0];
         float[] aTransposed = new float[0];
+
+        float[] cTiles(int size) {
+            return cTiles = atLeast(cTiles, size);
+        }
 
         float[] bcastTile(int size) {
             return bcastTile = atLeast(bcastTile, size);
@@ -1262,51 +1266,57 @@ final class Gemm {
                 return;
             }
             Scratch sc = SCRATCH.get();
-            float[] tile = sc.tile;
             int total = r1 - r0;
             int mBlocks = (total + MC - 1) / MC;
             int mc0 = roundUp((total + mBlocks - 1) / mBlocks, MR);
             float[] ap = shared != null ? shared : sc.aPack(mc0 * kc0);
+            // The block of C is summed over K in a buffer of whole tiles, each MR x NR floats in
+            // one run, and written to C once at the end: tiles read and written in place, rows of
+            // C apart, came back from L3 at every K slice (the block of C, the block of A and the
+            // slice's micro-panels of B do not fit L2 together) on lines no prefetcher predicts.
+            int panels = p1 - p0;
+            float[] ct = sc.cTiles(mc0 / MR * panels * MR * NR);
             for (int ic = r0; ic < r1; ic += mc0) {
                 int mc = Math.min(mc0, r1 - ic);
+                int tilesM = (mc + MR - 1) / MR;
                 for (int pc = 0; pc < k; pc += kc0) {
                     int kc = Math.min(kc0, k - pc);
-                    boolean ow = !accumulate && pc == 0;
+                    boolean first = pc == 0;
                     // where the block's first micro-panel starts in ap, and how far apart they are
                     int aFirst, aStride;
                     if (shared != null) {
                         aFirst = ic / MR * k * MR + pc * MR;
                         aStride = k * MR;
                     } else {
-                        packA(ap, i0 + ic, mc, 0, (mc + MR - 1) / MR, pc, kc);
+                        packA(ap, i0 + ic, mc, 0, tilesM, pc, kc);
                         aFirst = 0;
                         aStride = kc * MR;
                     }
                     for (int jp = p0; jp < p1; jp++) {
-                        int j = jc + jp * NR;
-                        int cols = Math.min(NR, jc + nc - j);
                         int bBase = jp * k * NR + pc * NR;
-                        for (int ip = ic / MR; ip * MR < ic + mc; ip++) {
-                            int i = i0 + ip * MR;
-                            int rows = Math.min(MR, i0 + ic + mc - i);
-                            int aBase = aFirst + (ip - ic / MR) * aStride;
-                            if (MR == 3 && rows == MR && cols == NR) {
-                                kernel3(kc, ap, aBase, bp, bBase, c, cOff + (long) i * ldc + j, ldc, ow);
-                            } else {
-                                kernel(kc, ap, aBase, bp, bBase, tile);
-                                writeTile(tile, i, j, rows, cols, ow);
-                            }
+                        int tile = (jp - p0) * tilesM * MR * NR;
+                        for (int t = 0; t < tilesM; t++, tile += MR * NR) {
+                            kernel(kc, ap, aFirst + t * aStride, bp, bBase, ct, tile, first);
                         }
+                    }
+                }
+                // row by row of tiles, so that each row of C is written left to right
+                for (int t = 0; t < tilesM; t++) {
+                    int i = i0 + ic + t * MR;
+                    for (int jp = p0; jp < p1; jp++) {
+                        int j = jc + jp * NR;
+                        writeTile(ct, ((jp - p0) * tilesM + t) * MR * NR, i, j, Math.min(MR, i0 + ic + mc - i),
+                                Math.min(NR, jc + nc - j), !accumulate);
                     }
                 }
             }
         }
 
-        private void writeTile(float[] tile, int i, int j, int rows, int cols, boolean ow) {
+        private void writeTile(float[] tiles, int tile, int i, int j, int rows, int cols, boolean ow) {
             long ci = cOff + (long) i * ldc + j;
             for (int r = 0; r < rows; r++, ci += ldc) {
                 for (int v = 0; v < NV; v++) {
-                    storeC(c, ci + v * L, FloatVector.fromArray(S, tile, r * NR + v * L), Math.min(L, cols - v * L), ow);
+                    storeC(c, ci + v * L, FloatVector.fromArray(S, tiles, tile + r * NR + v * L), Math.min(L, cols - v * L), ow);
                 }
             }
         }
@@ -1329,60 +1339,22 @@ final class Gemm {
         }
     }
 
-    /** The MR x NR micro-kernel: tile = Apanel(MR x kc) · Bpanel(kc x NR). */
-    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
+    /**
+     * The MR x NR micro-kernel: the tile of MR x NR floats at {@code tiles[t..]}, row by row, is
+     * set to ({@code first}) or added to by Apanel(MR x kc) · Bpanel(kc x NR).
+     */
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tiles, int t, boolean first) {
         if (MR == 8) {
-            kernel8(kc, ap, ao, bp, bo, tile);
+            kernel8(kc, ap, ao, bp, bo, tiles, t, first);
         } else {
-            kernel3(kc, ap, ao, bp, bo, tile);
+            kernel3(kc, ap, ao, bp, bo, tiles, t, first);
         }
     }
 
     /** 3 rows x 3 vectors. */
-    private static void kernel3(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        // running indices, no induction variable: the loop body has no index arithmetic beyond
-        // two adds (measured faster than p-based indices)
-        int end = ao + 3 * kc;
-        for (int ai = ao, bi = bo; ai < end; ai += 3, bi += 3 * L) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
-            FloatVector x = FloatVector.broadcast(S, ap[ai]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c02.intoArray(tile, 2 * L);
-        c10.intoArray(tile, 3 * L);
-        c11.intoArray(tile, 4 * L);
-        c12.intoArray(tile, 5 * L);
-        c20.intoArray(tile, 6 * L);
-        c21.intoArray(tile, 7 * L);
-        c22.intoArray(tile, 8 * L);
-    }
-
-    /**
-     * 3 rows x 3 vectors, straight into a full tile of C at element {@code ci}: the accumulators
-     * start from C (or zero) and are stored back once, with no round trip through a tile array.
-     */
-    private static void kernel3(int kc, float[] ap, int ao, float[] bp, int bo,
-                                MemorySegment c, long ci, long ldc, boolean overwrite) {
-        long o0 = ci * Float.BYTES, o1 = o0 + ldc * Float.BYTES, o2 = o1 + ldc * Float.BYTES;
+    private static void kernel3(int kc, float[] ap, int ao, float[] bp, int bo, float[] tiles, int t, boolean first) {
         FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
-        if (overwrite) {
+        if (first) {
             c00 = FloatVector.zero(S);
             c01 = c00;
             c02 = c00;
@@ -1393,15 +1365,15 @@ final class Gemm {
             c21 = c00;
             c22 = c00;
         } else {
-            c00 = FloatVector.fromMemorySegment(S, c, o0, NATIVE);
-            c01 = FloatVector.fromMemorySegment(S, c, o0 + L * Float.BYTES, NATIVE);
-            c02 = FloatVector.fromMemorySegment(S, c, o0 + 2 * L * Float.BYTES, NATIVE);
-            c10 = FloatVector.fromMemorySegment(S, c, o1, NATIVE);
-            c11 = FloatVector.fromMemorySegment(S, c, o1 + L * Float.BYTES, NATIVE);
-            c12 = FloatVector.fromMemorySegment(S, c, o1 + 2 * L * Float.BYTES, NATIVE);
-            c20 = FloatVector.fromMemorySegment(S, c, o2, NATIVE);
-            c21 = FloatVector.fromMemorySegment(S, c, o2 + L * Float.BYTES, NATIVE);
-            c22 = FloatVector.fromMemorySegment(S, c, o2 + 2 * L * Float.BYTES, NATIVE);
+            c00 = FloatVector.fromArray(S, tiles, t);
+            c01 = FloatVector.fromArray(S, tiles, t + L);
+            c02 = FloatVector.fromArray(S, tiles, t + 2 * L);
+            c10 = FloatVector.fromArray(S, tiles, t + 3 * L);
+            c11 = FloatVector.fromArray(S, tiles, t + 4 * L);
+            c12 = FloatVector.fromArray(S, tiles, t + 5 * L);
+            c20 = FloatVector.fromArray(S, tiles, t + 6 * L);
+            c21 = FloatVector.fromArray(S, tiles, t + 7 * L);
+            c22 = FloatVector.fromArray(S, tiles, t + 8 * L);
         }
         // running indices, no induction variable: the loop body has no index arithmetic beyond
         // two adds (measured faster than p-based indices)
@@ -1423,27 +1395,36 @@ final class Gemm {
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
         }
-        c00.intoMemorySegment(c, o0, NATIVE);
-        c01.intoMemorySegment(c, o0 + L * Float.BYTES, NATIVE);
-        c02.intoMemorySegment(c, o0 + 2 * L * Float.BYTES, NATIVE);
-        c10.intoMemorySegment(c, o1, NATIVE);
-        c11.intoMemorySegment(c, o1 + L * Float.BYTES, NATIVE);
-        c12.intoMemorySegment(c, o1 + 2 * L * Float.BYTES, NATIVE);
-        c20.intoMemorySegment(c, o2, NATIVE);
-        c21.intoMemorySegment(c, o2 + L * Float.BYTES, NATIVE);
-        c22.intoMemorySegment(c, o2 + 2 * L * Float.BYTES, NATIVE);
+        c00.intoArray(tiles, t);
+        c01.intoArray(tiles, t + L);
+        c02.intoArray(tiles, t + 2 * L);
+        c10.intoArray(tiles, t + 3 * L);
+        c11.intoArray(tiles, t + 4 * L);
+        c12.intoArray(tiles, t + 5 * L);
+        c20.intoArray(tiles, t + 6 * L);
+        c21.intoArray(tiles, t + 7 * L);
+        c22.intoArray(tiles, t + 8 * L);
     }
 
     /** 8 rows x 2 vectors. */
-    private static void kernel8(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00;
-        FloatVector c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00;
-        FloatVector c40 = c00, c41 = c00;
-        FloatVector c50 = c00, c51 = c00;
-        FloatVector c60 = c00, c61 = c00;
-        FloatVector c70 = c00, c71 = c00;
+    private static void kernel8(int kc, float[] ap, int ao, float[] bp, int bo, float[] tiles, int t, boolean first) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = first ? zero : FloatVector.fromArray(S, tiles, t);
+        FloatVector c01 = first ? zero : FloatVector.fromArray(S, tiles, t + L);
+        FloatVector c10 = first ? zero : FloatVector.fromArray(S, tiles, t + 2 * L);
+        FloatVector c11 = first ? zero : FloatVector.fromArray(S, tiles, t + 3 * L);
+        FloatVector c20 = first ? zero : FloatVector.fromArray(S, tiles, t + 4 * L);
+        FloatVector c21 = first ? zero : FloatVector.fromArray(S, tiles, t + 5 * L);
+        FloatVector c30 = first ? zero : FloatVector.fromArray(S, tiles, t + 6 * L);
+        FloatVector c31 = first ? zero : FloatVector.fromArray(S, tiles, t + 7 * L);
+        FloatVector c40 = first ? zero : FloatVector.fromArray(S, tiles, t + 8 * L);
+        FloatVector c41 = first ? zero : FloatVector.fromArray(S, tiles, t + 9 * L);
+        FloatVector c50 = first ? zero : FloatVector.fromArray(S, tiles, t + 10 * L);
+        FloatVector c51 = first ? zero : FloatVector.fromArray(S, tiles, t + 11 * L);
+        FloatVector c60 = first ? zero : FloatVector.fromArray(S, tiles, t + 12 * L);
+        FloatVector c61 = first ? zero : FloatVector.fromArray(S, tiles, t + 13 * L);
+        FloatVector c70 = first ? zero : FloatVector.fromArray(S, tiles, t + 14 * L);
+        FloatVector c71 = first ? zero : FloatVector.fromArray(S, tiles, t + 15 * L);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * (2 * L);
             int ai = ao + p * 8;
@@ -1474,21 +1455,21 @@ final class Gemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, 2 * L);
-        c11.intoArray(tile, 3 * L);
-        c20.intoArray(tile, 4 * L);
-        c21.intoArray(tile, 5 * L);
-        c30.intoArray(tile, 6 * L);
-        c31.intoArray(tile, 7 * L);
-        c40.intoArray(tile, 8 * L);
-        c41.intoArray(tile, 9 * L);
-        c50.intoArray(tile, 10 * L);
-        c51.intoArray(tile, 11 * L);
-        c60.intoArray(tile, 12 * L);
-        c61.intoArray(tile, 13 * L);
-        c70.intoArray(tile, 14 * L);
-        c71.intoArray(tile, 15 * L);
+        c00.intoArray(tiles, t);
+        c01.intoArray(tiles, t + L);
+        c10.intoArray(tiles, t + 2 * L);
+        c11.intoArray(tiles, t + 3 * L);
+        c20.intoArray(tiles, t + 4 * L);
+        c21.intoArray(tiles, t + 5 * L);
+        c30.intoArray(tiles, t + 6 * L);
+        c31.intoArray(tiles, t + 7 * L);
+        c40.intoArray(tiles, t + 8 * L);
+        c41.intoArray(tiles, t + 9 * L);
+        c50.intoArray(tiles, t + 10 * L);
+        c51.intoArray(tiles, t + 11 * L);
+        c60.intoArray(tiles, t + 12 * L);
+        c61.intoArray(tiles, t + 13 * L);
+        c70.intoArray(tiles, t + 14 * L);
+        c71.intoArray(tiles, t + 15 * L);
     }
 }
