@@ -427,10 +427,10 @@ final class AttentionBlock {
                     a3 = x.fma(FloatVector.fromArray(S, kb, k3 + c), a3);
                 }
                 int s = r * BKP + j;
-                sc[s] = a0.reduceLanes(VectorOperators.ADD);
-                sc[s + 1] = a1.reduceLanes(VectorOperators.ADD);
-                sc[s + 2] = a2.reduceLanes(VectorOperators.ADD);
-                sc[s + 3] = a3.reduceLanes(VectorOperators.ADD);
+                sc[s] = LaneSums.sum(a0);
+                sc[s + 1] = LaneSums.sum(a1);
+                sc[s + 2] = LaneSums.sum(a2);
+                sc[s + 3] = LaneSums.sum(a3);
             }
         }
     }
@@ -485,7 +485,7 @@ final class AttentionBlock {
                 sum = sum.add(e);
             }
             float alpha = (float) Math.exp(mOld - ref);
-            stats[BQ + r] = stats[BQ + r] * alpha + sum.reduceLanes(VectorOperators.ADD);
+            stats[BQ + r] = stats[BQ + r] * alpha + LaneSums.sum(sum);
             stats[r] = mNew;
             stats[2 * BQ + r] = alpha;
         }

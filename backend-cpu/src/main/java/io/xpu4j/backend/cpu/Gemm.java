@@ -808,11 +808,11 @@ final class Gemm {
                 c21 = x.fma(b1, c21);
                 c22 = x.fma(b2, c22);
             }
-            float t00 = c00.reduceLanes(VectorOperators.ADD), t01 = c01.reduceLanes(VectorOperators.ADD);
-            float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
-            float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
-            float t20 = c20.reduceLanes(VectorOperators.ADD), t21 = c21.reduceLanes(VectorOperators.ADD);
-            float t22 = c22.reduceLanes(VectorOperators.ADD);
+            float t00 = LaneSums.sum(c00), t01 = LaneSums.sum(c01);
+            float t02 = LaneSums.sum(c02), t10 = LaneSums.sum(c10);
+            float t11 = LaneSums.sum(c11), t12 = LaneSums.sum(c12);
+            float t20 = LaneSums.sum(c20), t21 = LaneSums.sum(c21);
+            float t22 = LaneSums.sum(c22);
             for (int p = kv; p < kk; p++) {
                 float b0 = bs[p], b1 = bs[q1 + p], b2 = bs[q2 + p];
                 float x0 = ap[r0 + p], x1 = ap[r1 + p], x2 = ap[r2 + p];
@@ -865,9 +865,9 @@ final class Gemm {
                 c1 = x.fma(FloatVector.fromArray(S, bs, q1 + p), c1);
                 c2 = x.fma(FloatVector.fromArray(S, bs, q2 + p), c2);
             }
-            float t0 = c0.add(d0).reduceLanes(VectorOperators.ADD);
-            float t1 = c1.add(d1).reduceLanes(VectorOperators.ADD);
-            float t2 = c2.add(d2).reduceLanes(VectorOperators.ADD);
+            float t0 = LaneSums.sum(c0.add(d0));
+            float t1 = LaneSums.sum(c1.add(d1));
+            float t2 = LaneSums.sum(c2.add(d2));
             for (; p < kk; p++) {
                 float x = ap[r0 + p];
                 t0 += x * bs[p];
@@ -888,7 +888,7 @@ final class Gemm {
             for (int p = 0; p < kv; p += L) {
                 c0 = FloatVector.fromArray(S, ap, r0 + p).fma(FloatVector.fromArray(S, bs, p), c0);
             }
-            float t0 = c0.reduceLanes(VectorOperators.ADD);
+            float t0 = LaneSums.sum(c0);
             for (int p = kv; p < kk; p++) {
                 t0 += ap[r0 + p] * bs[p];
             }
@@ -936,11 +936,11 @@ final class Gemm {
                 c21 = x.fma(b1, c21);
                 c22 = x.fma(b2, c22);
             }
-            float t00 = c00.reduceLanes(VectorOperators.ADD), t01 = c01.reduceLanes(VectorOperators.ADD);
-            float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
-            float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
-            float t20 = c20.reduceLanes(VectorOperators.ADD), t21 = c21.reduceLanes(VectorOperators.ADD);
-            float t22 = c22.reduceLanes(VectorOperators.ADD);
+            float t00 = LaneSums.sum(c00), t01 = LaneSums.sum(c01);
+            float t02 = LaneSums.sum(c02), t10 = LaneSums.sum(c10);
+            float t11 = LaneSums.sum(c11), t12 = LaneSums.sum(c12);
+            float t20 = LaneSums.sum(c20), t21 = LaneSums.sum(c21);
+            float t22 = LaneSums.sum(c22);
             for (int p = kv; p < kk; p++) {
                 float b0 = w0.getAtIndex(F, p), b1 = w1.getAtIndex(F, p), b2 = w2.getAtIndex(F, p);
                 float x0 = ap[r0 + p], x1 = ap[r1 + p], x2 = ap[r2 + p];
@@ -988,9 +988,9 @@ final class Gemm {
                 c11 = x.fma(b1, c11);
                 c12 = x.fma(b2, c12);
             }
-            float t00 = c00.reduceLanes(VectorOperators.ADD), t01 = c01.reduceLanes(VectorOperators.ADD);
-            float t02 = c02.reduceLanes(VectorOperators.ADD), t10 = c10.reduceLanes(VectorOperators.ADD);
-            float t11 = c11.reduceLanes(VectorOperators.ADD), t12 = c12.reduceLanes(VectorOperators.ADD);
+            float t00 = LaneSums.sum(c00), t01 = LaneSums.sum(c01);
+            float t02 = LaneSums.sum(c02), t10 = LaneSums.sum(c10);
+            float t11 = LaneSums.sum(c11), t12 = LaneSums.sum(c12);
             for (int p = kv; p < kk; p++) {
                 float b0 = w0.getAtIndex(F, p), b1 = w1.getAtIndex(F, p), b2 = w2.getAtIndex(F, p);
                 float x0 = ap[r0 + p], x1 = ap[r1 + p];
@@ -1035,9 +1035,9 @@ final class Gemm {
                 c1 = x.fma(FloatVector.fromMemorySegment(S, w1, (long) p * Float.BYTES, NATIVE), c1);
                 c2 = x.fma(FloatVector.fromMemorySegment(S, w2, (long) p * Float.BYTES, NATIVE), c2);
             }
-            float t0 = c0.add(d0).reduceLanes(VectorOperators.ADD);
-            float t1 = c1.add(d1).reduceLanes(VectorOperators.ADD);
-            float t2 = c2.add(d2).reduceLanes(VectorOperators.ADD);
+            float t0 = LaneSums.sum(c0.add(d0));
+            float t1 = LaneSums.sum(c1.add(d1));
+            float t2 = LaneSums.sum(c2.add(d2));
             for (; p < kk; p++) {
                 float x = ap[r0 + p];
                 t0 += x * w0.getAtIndex(F, p);

@@ -61,7 +61,7 @@ final class RowMath {
         for (; i <= n - L; i += L) {
             a0 = a0.add(vec(seg, arr, pos + i));
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = LaneSums.sum(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             s += at(seg, arr, pos + i);
         }

@@ -326,7 +326,7 @@ final class RowPasses {
                 a0 = a0.add(FloatVector.fromArray(S, a, i));
                 a1 = a1.add(FloatVector.fromArray(S, a, i + L));
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 total += a[i];
             }
@@ -348,7 +348,7 @@ final class RowPasses {
                 a0 = d0.fma(d0, a0);
                 a1 = d1.fma(d1, a1);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 float d = a[i] - c;
                 total += d * d;
@@ -421,7 +421,7 @@ final class RowPasses {
             acc = acc.add(e);
             e.intoArray(o, i);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSums.sum(acc);
     }
 
     private static void scaleLoop(float[] a, int n, float k) {
@@ -541,7 +541,7 @@ final class RowPasses {
                 a0 = a0.add(v0);
                 a1 = a1.add(v1);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 float v = s.get(F32, off + 4L * i);
                 a[i] = v;
@@ -566,7 +566,7 @@ final class RowPasses {
                 a0 = v0.fma(v0, a0);
                 a1 = v1.fma(v1, a1);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 float v = s.get(F32, off + 4L * i);
                 a[i] = v;
@@ -601,7 +601,7 @@ final class RowPasses {
                 FloatVector.fromMemorySegment(S, cur, 4L * (i + L), NATIVE).mul(vk)
                         .mul(FloatVector.fromArray(S, w, i + L)).intoMemorySegment(out, 4L * (i + L), NATIVE);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 float v = next.get(F32, 4L * i);
                 total += v * v;
@@ -636,7 +636,7 @@ final class RowPasses {
                 FloatVector.fromArray(S, a, i + L).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i + L))
                         .intoMemorySegment(out, 4L * (i + L), NATIVE);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 float v = in.get(F32, 4L * i);
                 next[i] = v;
@@ -672,7 +672,7 @@ final class RowPasses {
                 FloatVector.fromArray(S, a, i + L).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i + L)).add(FloatVector.fromArray(S, b, i + L))
                         .intoMemorySegment(out, 4L * (i + L), NATIVE);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
                 float v = in.get(F32, 4L * i);
                 next[i] = v;
