@@ -454,11 +454,11 @@ final class AttentionBlock {
             FloatVector ref = mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
             FloatVector sum = FloatVector.zero(S);
             for (int j = 0, s = c; j < nk; j++, s += bqp) {
-                FloatVector e = FloatVector.fromArray(S, sc, s).sub(ref).lanewise(VectorOperators.EXP);
+                FloatVector e = UnaryMath.exp(FloatVector.fromArray(S, sc, s).sub(ref));
                 e.intoArray(sc, s);
                 sum = sum.add(e);
             }
-            FloatVector alpha = mOld.sub(ref).lanewise(VectorOperators.EXP);
+            FloatVector alpha = UnaryMath.exp(mOld.sub(ref));
             FloatVector.fromArray(S, stats, BQ + c).mul(alpha).add(sum).intoArray(stats, BQ + c);
             mNew.intoArray(stats, c);
             alpha.intoArray(stats, 2 * BQ + c);
@@ -480,7 +480,7 @@ final class AttentionBlock {
             float ref = mNew == Float.NEGATIVE_INFINITY ? 0f : mNew;
             FloatVector sum = FloatVector.zero(S);
             for (int j = 0; j < nkv; j += L) {
-                FloatVector e = FloatVector.fromArray(S, sc, base + j).sub(ref).lanewise(VectorOperators.EXP);
+                FloatVector e = UnaryMath.exp(FloatVector.fromArray(S, sc, base + j).sub(ref));
                 e.intoArray(sc, base + j);
                 sum = sum.add(e);
             }

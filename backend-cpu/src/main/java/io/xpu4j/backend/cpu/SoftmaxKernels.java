@@ -5,7 +5,6 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -191,8 +190,8 @@ final class SoftmaxKernels {
         int l = RowMath.L;
         int j = 0;
         for (; j <= w - l; j += l) {
-            FloatVector.fromArray(RowMath.S, b, j).sub(FloatVector.fromArray(RowMath.S, m, j))
-                    .lanewise(VectorOperators.EXP).intoArray(b, j);
+            UnaryMath.exp(FloatVector.fromArray(RowMath.S, b, j).sub(FloatVector.fromArray(RowMath.S, m, j)))
+                    .intoArray(b, j);
         }
         for (; j < w; j++) {
             b[j] = (float) Math.exp(b[j] - m[j]);
