@@ -10,6 +10,12 @@ import java.lang.foreign.MemorySegment;
 
 /** {@code fill} (every element one value) and {@code copy} (strided source into a strided destination). */
 final class CopyKernels {
+    /**
+     * The least data one task of a parallel copy moves: below this, waking a worker costs more
+     * than the copy itself (a few microseconds against tens of nanoseconds per row).
+     */
+    static final long MIN_TASK_BYTES = 1 << 16;
+
     private CopyKernels() {
     }
 
@@ -81,7 +87,9 @@ final class CopyKernels {
         }
         long sBase = in.offset();
         long dBase = out.offset();
-        Parallel.forRange(Math.toIntExact(rows), (from, to) -> {
+        // threads only for copies worth handing over: at least MIN_TASK_BYTES per task
+        int minRows = (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_TASK_BYTES / Math.max(1, rowBytes)));
+        Parallel.forRange(Math.toIntExact(rows), minRows, (from, to) -> {
             // the rows' offsets as an odometer over the outer dims, kept here rather than behind
             // Rows.forEachRow's per-row callback, and single elements moved with plain loads and
             // stores rather than a bulk copy each: both about 1.5x faster on a transposed

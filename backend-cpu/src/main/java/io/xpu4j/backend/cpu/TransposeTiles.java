@@ -73,7 +73,8 @@ final class TransposeTiles {
         long sj = ss[rank - 1] * 4;
         long di = ds[c] * 4;
         int tileRows = (ni + TILE - 1) / TILE;
-        Parallel.forRange(Math.toIntExact(planes * tileRows), (from, to) -> {
+        int minUnits = (int) Math.max(1, CopyKernels.MIN_TASK_BYTES / (4L * TILE * nj));
+        Parallel.forRange(Math.toIntExact(planes * tileRows), minUnits, (from, to) -> {
             for (int u = from; u < to; u++) {
                 long plane = u / tileRows;
                 int i0 = (int) (u % tileRows) * TILE;

@@ -128,6 +128,38 @@ class CopyKernelsTest extends CpuRuntimeTest {
     }
 
     /**
+     * Copies large enough (480 KiB) to be split between threads, so that tasks start at rows
+     * other than the first: a permutation with contiguous rows, and one whose rows are single
+     * elements (the transposing tiles). Every element is its own index, so any misplaced one shows.
+     */
+    @Test
+    void largeCopiesSplitAcrossThreads() {
+        int a = 64, b = 48, c = 40;
+        double[] v = new double[a * b * c];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = i;
+        }
+        Tensor x = ops.tensor(DType.F32, v, a, b, c);
+        float[] rows = ops.contiguous(x.permute(1, 0, 2)).toFloatArray();
+        float[] elements = ops.contiguous(x.permute(2, 1, 0)).toFloatArray();
+        for (int i = 0; i < a; i++) {
+            for (int j = 0; j < b; j++) {
+                for (int k = 0; k < c; k++) {
+                    float want = (i * b + j) * c + k;
+                    if (rows[(j * a + i) * c + k] != want) {
+                        fail("[" + a + ", " + b + ", " + c + "] permuted (1, 0, 2), element [" + j + ", " + i + ", " + k
+                                + "]: " + rows[(j * a + i) * c + k] + " instead of " + want);
+                    }
+                    if (elements[(k * b + j) * a + i] != want) {
+                        fail("[" + a + ", " + b + ", " + c + "] permuted (2, 1, 0), element [" + k + ", " + j + ", " + i
+                                + "]: " + elements[(k * b + j) * a + i] + " instead of " + want);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Transposed 4-byte matrices, as 8 x 8 vector blocks in 64 x 64 tiles plus element-by-element
      * edges: a [150, 70] matrix (two tiles and edges both ways), the key layout [2, 3, 21, 19] from
      * [2, 3, 19, 21], and a source broadcast along the plane dim. Every element against its place.
