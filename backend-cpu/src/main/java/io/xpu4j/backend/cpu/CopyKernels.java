@@ -77,11 +77,11 @@ final class CopyKernels {
         long[] ds = out.strides().clone();
         if (si == 1 && so == 1 && !overlap(in, out)) {
             rowOrder(shape, ss, ds);
-        } else if (size == 4 && si != 1 && so == 1 && len >= TransposeTiles.B && TransposeTiles.usable()
+        } else if (si != 1 && so == 1 && len >= TransposeTiles.B && TransposeTiles.usable(size)
                 && !overlap(in, out)) {
             int c = sourceContiguousDim(shape, ss);
             if (c >= 0 && shape[c] >= TransposeTiles.B) {
-                TransposeTiles.copy(src, dst, shape, ss, ds, c, in.offset(), out.offset());
+                TransposeTiles.copy(src, dst, size, shape, ss, ds, c, in.offset(), out.offset());
                 return;
             }
         }

@@ -128,31 +128,35 @@ class CopyKernelsTest extends CpuRuntimeTest {
     }
 
     /**
-     * Copies large enough (480 KiB) to be split between threads, so that tasks start at rows
-     * other than the first: a permutation with contiguous rows, and one whose rows are single
-     * elements (the transposing tiles). Every element is its own index, so any misplaced one shows.
+     * Copies large enough (480 KiB in F32, 240 KiB in F16) to be split between threads, so that
+     * tasks start at rows other than the first: a permutation with contiguous rows, and one whose
+     * rows are single elements (the transposing tiles). Every element is its own index (modulo a
+     * prime under 2048 in F16, where those integers are exact), so a misplaced one shows.
      */
     @Test
     void largeCopiesSplitAcrossThreads() {
         int a = 64, b = 48, c = 40;
-        double[] v = new double[a * b * c];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = i;
-        }
-        Tensor x = ops.tensor(DType.F32, v, a, b, c);
-        float[] rows = ops.contiguous(x.permute(1, 0, 2)).toFloatArray();
-        float[] elements = ops.contiguous(x.permute(2, 1, 0)).toFloatArray();
-        for (int i = 0; i < a; i++) {
-            for (int j = 0; j < b; j++) {
-                for (int k = 0; k < c; k++) {
-                    float want = (i * b + j) * c + k;
-                    if (rows[(j * a + i) * c + k] != want) {
-                        fail("[" + a + ", " + b + ", " + c + "] permuted (1, 0, 2), element [" + j + ", " + i + ", " + k
-                                + "]: " + rows[(j * a + i) * c + k] + " instead of " + want);
-                    }
-                    if (elements[(k * b + j) * a + i] != want) {
-                        fail("[" + a + ", " + b + ", " + c + "] permuted (2, 1, 0), element [" + k + ", " + j + ", " + i
-                                + "]: " + elements[(k * b + j) * a + i] + " instead of " + want);
+        for (DType t : List.of(DType.F32, DType.F16)) {
+            int mod = t == DType.F32 ? Integer.MAX_VALUE : 2039;
+            double[] v = new double[a * b * c];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = i % mod;
+            }
+            Tensor x = ops.tensor(t, v, a, b, c);
+            float[] rows = values(ops.contiguous(x.permute(1, 0, 2)));
+            float[] elements = values(ops.contiguous(x.permute(2, 1, 0)));
+            for (int i = 0; i < a; i++) {
+                for (int j = 0; j < b; j++) {
+                    for (int k = 0; k < c; k++) {
+                        float want = ((i * b + j) * c + k) % mod;
+                        if (rows[(j * a + i) * c + k] != want) {
+                            fail(t + " [" + a + ", " + b + ", " + c + "] permuted (1, 0, 2), element [" + j + ", " + i
+                                    + ", " + k + "]: " + rows[(j * a + i) * c + k] + " instead of " + want);
+                        }
+                        if (elements[(k * b + j) * a + i] != want) {
+                            fail(t + " [" + a + ", " + b + ", " + c + "] permuted (2, 1, 0), element [" + k + ", " + j
+                                    + ", " + i + "]: " + elements[(k * b + j) * a + i] + " instead of " + want);
+                        }
                     }
                 }
             }
@@ -165,8 +169,8 @@ class CopyKernelsTest extends CpuRuntimeTest {
      * [2, 3, 19, 21], and a source broadcast along the plane dim. Every element against its place.
      */
     @Test
-    void transposedMatricesOfFourByteElements() {
-        for (DType t : List.of(DType.F32, DType.I32)) {
+    void transposedMatricesOfFourAndTwoByteElements() {
+        for (DType t : List.of(DType.F32, DType.I32, DType.F16, DType.BF16)) {
             Tensor m = tensor(t, 150, 70);
             float[] mt = values(ops.contiguous(m.transpose(0, 1)));
             for (int i = 0; i < 70; i++) {
