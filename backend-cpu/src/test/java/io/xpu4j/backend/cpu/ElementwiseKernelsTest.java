@@ -338,6 +338,54 @@ class ElementwiseKernelsTest extends CpuRuntimeTest {
         assertArrayEquals(new double[]{1, -1, 2, -1, 3, -1}, read(ops.maskedFill(x, mask, -1)));
     }
 
+    /**
+     * where with transposed condition, a and b, one at a time and all together, for every dtype:
+     * the rows whose operands step through memory are gathered before they are selected.
+     */
+    @Test
+    void whereOnTransposedOperands() {
+        SplittableRandom r = new SplittableRandom(16);
+        int rows = 37;
+        int len = 45;
+        byte[] cb = new byte[rows * len];
+        for (int i = 0; i < cb.length; i++) {
+            cb[i] = (byte) (r.nextInt(3) == 0 ? 0 : 1);
+        }
+        // stored [len, rows]; the transposed view is [rows, len] with element (i, j) at j * rows + i
+        Tensor cT = ops.fromSegment(MemorySegment.ofArray(cb), DType.BOOL, len, rows).transpose(0, 1);
+        Tensor cN = ops.fromSegment(MemorySegment.ofArray(cb), DType.BOOL, rows, len);
+        for (DType t : DType.values()) {
+            int size = t.byteSize();
+            byte[] ab = new byte[rows * len * size];
+            byte[] bb = new byte[rows * len * size];
+            r.nextBytes(ab);
+            r.nextBytes(bb);
+            Tensor aT = ops.fromSegment(MemorySegment.ofArray(ab), t, len, rows).transpose(0, 1);
+            Tensor bT = ops.fromSegment(MemorySegment.ofArray(bb), t, len, rows).transpose(0, 1);
+            Tensor aN = ops.fromSegment(MemorySegment.ofArray(ab), t, rows, len);
+            Tensor bN = ops.fromSegment(MemorySegment.ofArray(bb), t, rows, len);
+            for (int mask = 1; mask < 8; mask++) {
+                boolean tc = (mask & 1) != 0, ta = (mask & 2) != 0, tb = (mask & 4) != 0;
+                byte[] got = ops.where(tc ? cT : cN, ta ? aT : aN, tb ? bT : bN).toByteArray();
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < len; j++) {
+                        int n = i * len + j;
+                        int tr = j * rows + i;
+                        boolean cond = cb[tc ? tr : n] != 0;
+                        int src = cond ? (ta ? tr : n) : (tb ? tr : n);
+                        byte[] from = cond ? ab : bb;
+                        for (int k = 0; k < size; k++) {
+                            if (got[n * size + k] != from[src * size + k]) {
+                                fail("where " + t + " (transposed: cond " + tc + ", a " + ta + ", b " + tb + ") element ["
+                                        + i + ", " + j + "] byte " + k);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // ================================ unary =====================================================
 
     /** Reference erf: the everywhere-convergent series below 2.5, Lentz's continued fraction above. */
