@@ -112,8 +112,8 @@ final class TransposeTiles {
     }
 
     /**
-     * Tile side: 64 source rows and 64 destination rows of 256 bytes each, so that a tile's pages
-     * stay in the TLB; walking 8-row strips across a whole 4096 x 4096 matrix touched a new page
+     * Tile side: 64 source rows and 64 destination rows of 64 elements each (256 bytes of floats,
+     * 128 of shorts), so that a tile's pages stay in the TLB; walking 8-row strips across a whole 4096 x 4096 matrix touched a new page
      * with every vector.
      */
     static final int TILE = 64;
