@@ -185,6 +185,52 @@ public class GemmBench {
         s.run();
     }
 
+    // ---------------------------------------------------------------- skinny x·Wᵀ, BF16 / F16
+
+    /**
+     * A half-precision linear layer at decode-sized M: x and W in BF16 or F16, the output in the
+     * same dtype, F32 accumulation. No peer (this OpenBLAS has no half-precision GEMM); the F32
+     * skinny rows of the same M and K = N are the comparison, at twice the weight bytes.
+     */
+    @State(Scope.Benchmark)
+    public static class SkinnyHalf extends XpuState {
+        @Param({"BF16", "F16"})
+        public String dtype;
+        @Param({"1", "8", "32"})
+        public int m;
+        /** K = N: the weight is [kn, kn]. */
+        @Param({"4096"})
+        public int kn;
+        Tensor x;
+        Tensor w;
+
+        @Setup
+        public void setup() {
+            open();
+            DType t = DType.parse(dtype);
+            x = tensor(Data.uniform(3, (long) m * kn), t, m, kn);
+            w = tensor(Data.uniform(4, (long) kn * kn), t, kn, kn);
+            try (Tensor y = ops.linear(x, w, null)) {
+                float[] hy = y.toFloatArray();
+                Data.checkMatmul("xpu4j " + dtype + " x·Wᵀ " + m + "x" + kn, x.toFloatArray(), w.toFloatArray(),
+                        i -> hy[(int) i], m, kn, kn, true, t == DType.BF16 ? 0x1p-8 : 0x1p-11);
+            }
+        }
+
+        @TearDown
+        public void tearDown() {
+            close(x, w);
+        }
+    }
+
+    @Benchmark
+    public void skinny_half_xpu4j(SkinnyHalf s, Blackhole bh) {
+        try (Tensor y = s.ops.linear(s.x, s.w, null)) {
+            s.sync();
+            bh.consume(y);
+        }
+    }
+
     // ---------------------------------------------------------------- BF16 / F16 inputs
 
     /**

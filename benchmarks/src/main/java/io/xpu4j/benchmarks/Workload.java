@@ -13,6 +13,7 @@ enum Workload {
     GEMM_HALF("gemm_half", "GEMM, BF16/F16 in, F32 accumulate", Metric.GFLOPS, Limit.PEAK),
     ATTENTION("attention", "attention B=1 H=12 D=64", Metric.GFLOPS, Limit.PEAK),
     SKINNY("skinny", "skinny x·Wᵀ (weight GB/s)", Metric.GBPS, Limit.ROOFLINE),
+    SKINNY_HALF("skinny_half", "skinny x·Wᵀ, BF16/F16 (weight GB/s)", Metric.GBPS, Limit.ROOFLINE),
     GEMV("gemv", "GEMV (weight GB/s)", Metric.GBPS, Limit.ROOFLINE),
     ADD("add", "elementwise add", Metric.GBPS, Limit.BANDWIDTH),
     SOFTMAX("softmax", "softmax (last axis)", Metric.GBPS, Limit.BANDWIDTH),
@@ -70,6 +71,7 @@ enum Workload {
             case SGEMM, GEMM_HALF -> 2.0 * cube(m.intParam("n"));
             case ATTENTION -> 4.0 * 12 * 64 * (double) m.intParam("s") * m.intParam("s");
             case SKINNY -> 4.0 * m.intParam("kn") * m.intParam("kn");
+            case SKINNY_HALF -> 2.0 * m.intParam("kn") * m.intParam("kn");
             case GEMV -> 4.0 * m.intParam("n") * m.intParam("n");
             case ADD -> 12.0 * m.intParam("n");
             case SOFTMAX, LAYERNORM, RMSNORM -> 8.0 * m.intParam("rows") * m.intParam("cols");
@@ -85,6 +87,7 @@ enum Workload {
     double flopsPerByte(Measurement m) {
         return switch (this) {
             case SKINNY -> 2.0 * m.intParam("m") / 4.0;
+            case SKINNY_HALF -> 2.0 * m.intParam("m") / 2.0;
             case GEMV -> 0.5;
             default -> throw new IllegalStateException(op + " has no roofline");
         };
@@ -114,6 +117,7 @@ enum Workload {
             case GEMM_HALF -> p.get("dtype") + " n=" + p.get("n");
             case ATTENTION -> "S=" + p.get("s");
             case SKINNY -> "M=" + p.get("m") + " K=N=" + p.get("kn");
+            case SKINNY_HALF -> p.get("dtype") + " M=" + p.get("m") + " K=N=" + p.get("kn");
             case GEMV -> p.get("n") + "×" + p.get("n");
             case ADD -> p.get("n") + " floats";
             case SOFTMAX, LAYERNORM, RMSNORM -> "[" + p.get("rows") + ", " + p.get("cols") + "]";

@@ -169,6 +169,30 @@ class ReportTest {
         assertEquals(l.row().xpu(), line(both, Workload.TRANSPOSE, "[1000, 2, 4] to [2, 1000, 4]").row().xpu(), 1e-12);
     }
 
+    /**
+     * Half-precision skinny rows count two bytes per weight, and their roofline turns compute-bound
+     * at half the M of F32 (one flop per weight byte per row of x); they have no peer and no target.
+     */
+    @Test
+    void skinnyHalfRowCountsTwoBytesPerWeight() throws Exception {
+        String half = """
+                {"benchmark": "io.xpu4j.benchmarks.GemmBench.skinny_half_xpu4j", "mode": "avgt", "threads": 1,
+                 "params": {"backend": "cpu", "dtype": "BF16", "m": "M_", "kn": "1000"},
+                 "primaryMetric": {"score": 1.0, "scorePercentiles": {"50.0": 1.0}, "scoreUnit": "ms/op", "rawData": [[1.0, 1.0]]}}
+                """;
+        // FMA loop: 4 ops/ms of FMA_FLOPS_PER_OP flops with 2 threads; triad 20 ms per call
+        String limits = fmaResult("%s".formatted(1000.0 / 4)) + ", " + triadResult(20.0);
+        Report r = Report.parse(new ObjectMapper().readTree("[" + limits + ", " + half.replace("M_", "1") + ", "
+                + half.replace("M_", "32").replace("BF16", "F16") + "]"));
+        Report.Line one = line(r, Workload.SKINNY_HALF, "BF16 M=1 K=N=1000");
+        assertEquals(2.0 * 1000 * 1000 / 1e-3 / 1e9, one.row().xpu(), 1e-12);
+        assertTrue(Double.isNaN(one.row().peer()));
+        assertEquals(null, one.target());
+        assertEquals(Math.min(r.readBandwidth(), r.peak() / 1.0), one.row().limit(), 1e-9);
+        assertEquals(Math.min(r.readBandwidth(), r.peak() / 32.0),
+                line(r, Workload.SKINNY_HALF, "F16 M=32 K=N=1000").row().limit(), 1e-9);
+    }
+
     /** A hand-written FMA loop result, 2 threads, average time mode, the given iterations in µs per call. */
     private static String fmaResult(String iterationsUs) {
         String median = iterationsUs.split(",")[iterationsUs.split(",").length / 2].trim();

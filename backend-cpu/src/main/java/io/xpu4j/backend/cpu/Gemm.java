@@ -346,6 +346,17 @@ final class Gemm {
         return mag.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
+    /** L BF16 elements from element {@code p} of {@code s}, widened to floats. */
+    private static FloatVector bf16Vector(MemorySegment s, int p) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(SS, s, (long) p * Short.BYTES, NATIVE)
+                .convertShape(VectorOperators.S2I, IS, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static float bf16At(MemorySegment s, int p) {
+        return Float.intBitsToFloat(s.getAtIndex(H, p) << 16);
+    }
+
     /** Writes {@code v} to C (or adds it) at element index {@code idx}, first {@code lanes} lanes. */
     private static void storeC(MemorySegment c, long idx, FloatVector v, int lanes, boolean overwrite) {
         long off = idx * Float.BYTES;
@@ -763,6 +774,15 @@ final class Gemm {
                     }
                 }
             }
+            if (bt == T_BF16 && bRs == 1 && m < BCAST_MIN_M) {
+                // few rows of x: BF16 weights are widened in registers as they stream (a float
+                // copy of three weight rows would not stay in L1), each row of x reading them from L1
+                for (; j + 3 <= j1; j += 3) {
+                    for (int i = 0; i < m; i++) {
+                        dot1x3Bf16(ap, i, j, ow);
+                    }
+                }
+            }
             for (; j + 3 <= j1; j += 3) {
                 for (int q = 0; q < 3; q++) {
                     convertLine(b, bOff + (long) (j + q) * bCs, bt, kk, bs, q * kk);
@@ -1048,6 +1068,55 @@ final class Gemm {
             storeC(c, ci, t0, ow);
             storeC(c, ci + 1, t1, ow);
             storeC(c, ci + 2, t2, ow);
+        }
+
+        /**
+         * {@link #dot1x3Seg} for BF16 weight rows, widened to floats in registers (a shift). F16
+         * weights keep the float strip: this loop with F16's longer widening measured 3-6x slower
+         * than the strip.
+         */
+        private void dot1x3Bf16(float[] ap, int i, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+            FloatVector d0 = c0, d1 = c0, d2 = c0;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            int r0 = i * kk;
+            MemorySegment w0 = halfWeightRow(j), w1 = halfWeightRow(j + 1), w2 = halfWeightRow(j + 2);
+            int p = 0;
+            for (; p + 2 * L <= kv; p += 2 * L) {
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                FloatVector y = FloatVector.fromArray(S, ap, r0 + p + L);
+                c0 = x.fma(bf16Vector(w0, p), c0);
+                c1 = x.fma(bf16Vector(w1, p), c1);
+                c2 = x.fma(bf16Vector(w2, p), c2);
+                d0 = y.fma(bf16Vector(w0, p + L), d0);
+                d1 = y.fma(bf16Vector(w1, p + L), d1);
+                d2 = y.fma(bf16Vector(w2, p + L), d2);
+            }
+            for (; p < kv; p += L) {
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
+                c0 = x.fma(bf16Vector(w0, p), c0);
+                c1 = x.fma(bf16Vector(w1, p), c1);
+                c2 = x.fma(bf16Vector(w2, p), c2);
+            }
+            float t0 = LaneSums.sum(c0.add(d0));
+            float t1 = LaneSums.sum(c1.add(d1));
+            float t2 = LaneSums.sum(c2.add(d2));
+            for (; p < kk; p++) {
+                float x = ap[r0 + p];
+                t0 += x * bf16At(w0, p);
+                t1 += x * bf16At(w1, p);
+                t2 += x * bf16At(w2, p);
+            }
+            long ci = cOff + i * ldc + j;
+            storeC(c, ci, t0, ow);
+            storeC(c, ci + 1, t1, ow);
+            storeC(c, ci + 2, t2, ow);
+        }
+
+        /** Column {@code j} of B, 2-byte elements, as a slice indexed from 0 (see {@link #weightRow}). */
+        private MemorySegment halfWeightRow(int j) {
+            return b.asSlice((bOff + j * bCs) * Short.BYTES, (long) k * Short.BYTES);
         }
 
         private void axpy1x3Seg(float[] ap, int i, int p0, int p1, int j, boolean ow) {

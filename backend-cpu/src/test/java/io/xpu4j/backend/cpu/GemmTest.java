@@ -331,6 +331,34 @@ class GemmTest {
         }
     }
 
+    static Stream<Arguments> skinnyHalfWeights() {
+        List<Arguments> list = new ArrayList<>();
+        int[] ms = {1, 2, 3, 4, 5, 8, 9, 12, 16, 17, 24, 31, 32};
+        // K a multiple of every vector length, one past it, and neither
+        int[] ks = {37, 256, 257, 602};
+        for (int m : ms) {
+            for (int k : ks) {
+                for (int n : new int[] {10, 35}) {
+                    for (DType tb : new DType[] {DType.F16, DType.BF16}) {
+                        list.add(Arguments.of(m, n, k, (m + k) % 2 == 0 ? tb : DType.F32, tb));
+                    }
+                }
+            }
+        }
+        return list.stream();
+    }
+
+    /**
+     * x·Wᵀ with F16/BF16 weights (W contiguous along K), the layout of a linear layer: M < 4
+     * (BF16 weights widened in registers, F16 through the float strip) and the larger M of the
+     * tile paths, with weight rows left over after whole tiles.
+     */
+    @ParameterizedTest(name = "{0}x{1}x{2} A={3} W={4}")
+    @MethodSource("skinnyHalfWeights")
+    void skinnyHalfWeights(int m, int n, int k, DType ta, DType tb) {
+        check(m, n, k, Layout.ROW, ta, Layout.COL, tb, (m + n) % 2 == 1, 53L * m + 7L * n + k + tb.ordinal());
+    }
+
     @Test
     void largerShapes() {
         check(300, 400, 700, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 99);
