@@ -3,6 +3,7 @@ package io.xpu4j.backend.cpu;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.XpuException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -109,6 +110,16 @@ final class Gemm {
         float[] strip = new float[0];
         float[] bcastTile = new float[0];
         float[] aTransposed = new float[0];
+        /** F16/BF16 weight rows widened for the broadcast tiles ({@link Op#bcastColumnsHalf}). */
+        MemorySegment weightRows = MemorySegment.NULL;
+
+        MemorySegment weightRows(long floats) {
+            if (weightRows.byteSize() < floats * Float.BYTES) {
+                // freed by the automatic arena once this thread's scratch is unreachable
+                weightRows = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+            }
+            return weightRows;
+        }
 
         float[] cTiles(int size) {
             return cTiles = atLeast(cTiles, size);
@@ -195,7 +206,7 @@ final class Gemm {
             }
             // the broadcast tiles hold at most four vectors along M: all of M <= 32 with 8 or 16
             // lanes, but only M <= 16 with the 4 lanes of 128-bit vectors (NEON, SSE)
-            if (bRowStride == 1 && bt == T_F32 && m >= BCAST_MIN_M && m <= BCAST_MAX_VECTORS * L && k >= L) {
+            if (bRowStride == 1 && m >= BCAST_MIN_M && m <= BCAST_MAX_VECTORS * L && k >= L) {
                 op.packATransposed();
                 int r = Op.bcastRows(op.mp / L);
                 int groups = n / r;
@@ -466,6 +477,10 @@ final class Gemm {
          * stays a single plain iteration that the JIT keeps in registers.
          */
         void bcastColumns(int j0, int j1, int r) {
+            if (bt != T_F32) {
+                bcastColumnsHalf(j0, j1, r);
+                return;
+            }
             int nv = mp / L;
             float[] tile = SCRATCH.get().bcastTile(r * mp);
             for (int j = j0; j < j1; j += r) {
@@ -482,6 +497,28 @@ final class Gemm {
                         storeC(c, ci + i * ldc, tile[rr * mp + i], !accumulate);
                     }
                 }
+            }
+        }
+
+        /**
+         * {@link #bcastColumns} for F16/BF16 weights: each group of r weight rows is widened into a
+         * float buffer (r x K floats, in L2) and the F32 tile loops run over it, through an Op that
+         * sees the buffer as its B. The buffer is native memory, as tensor storage is, so that
+         * those loops keep reading one kind of segment.
+         */
+        private void bcastColumnsHalf(int j0, int j1, int r) {
+            Scratch sc = SCRATCH.get();
+            sc.line(k);
+            MemorySegment rows = sc.weightRows((long) r * k);
+            for (int j = j0; j < j1; j += r) {
+                for (int rr = 0; rr < r; rr++) {
+                    convertLine(b, bOff + (long) (j + rr) * bCs, bt, k, sc.line, 0);
+                    MemorySegment.copy(sc.line, 0, rows, F, (long) rr * k * Float.BYTES, k);
+                }
+                Op group = new Op(m, r, k, a, aOff, aRs, aCs, at, rows, 0, 1, k, T_F32, c, cOff + j, ldc, accumulate);
+                group.aT = aT;
+                group.mp = mp;
+                group.bcastColumns(0, r, r);
             }
         }
 

@@ -394,7 +394,11 @@ class GemmTest {
                 Arguments.of(1, 2048, 1024, Layout.COL, DType.F32, false),   // skinny, dot products
                 Arguments.of(7, 1001, 999, Layout.COL, DType.BF16, true),
                 Arguments.of(1, 2048, 1024, Layout.ROW, DType.F32, true),    // skinny, axpy
-                Arguments.of(29, 1030, 515, Layout.ROW, DType.F16, false));
+                Arguments.of(29, 1030, 515, Layout.ROW, DType.F16, false),
+                // skinny, broadcast tiles over widened weight rows; a K longer than any other case
+                // here, so that the workers' own scratch has to grow for it
+                Arguments.of(8, 200, 20011, Layout.COL, DType.BF16, true),
+                Arguments.of(20, 150, 20011, Layout.COL, DType.F16, false));
     }
 
     @ParameterizedTest(name = "shared arena {0}x{1}x{2} B={3}/{4} acc={5}")
