@@ -28,17 +28,18 @@ import jdk.incubator.vector.VectorSpecies;
  *       rows {@link #MC} at a time and runs every {@link #KC} slice of K over that block of C
  *       before moving on, so the block of C stays in L2 for the whole of K, with an
  *       {@code MR x NR} register-tiled FMA micro-kernel (8 x 2 vectors with 512-bit vectors,
- *       3 x 3 with 256-bit ones; a full 3 x 3 tile loads and stores C itself). Packing handles
- *       strides and F16/BF16 conversion; edge tiles are zero-padded in the packed buffers and
- *       masked when written to C.</li>
+ *       3 x 3 with 256-bit ones) summing each tile over K in a per-thread buffer of contiguous
+ *       tiles that is written to C once. Packing handles strides and F16/BF16 conversion; edge
+ *       tiles are zero-padded in the packed buffers and masked when written to C.</li>
  *   <li>The skinny path for small M ({@code m <= SKINNY_M}) when B is contiguous along K
  *       (transposed weights, {@code x·Wᵀ}) or along N (axpy along N): no full pack of B. For
- *       F32 weights contiguous along K and 4 &lt;= M &lt;= 32 the product runs as Cᵀ = W·Xᵀ:
- *       A packed transposed, whole vectors along M, one scalar of each of a few weight rows
- *       broadcast per step of K. For M &lt; 4 it runs as dot products along K (bandwidth-bound on
- *       the weight bytes for M = 1). F16/BF16 weights are widened with vector ops a few columns
- *       (or a 256-row strip) at a time into a small per-thread float array that 3 x 3 register
- *       tiles then reuse. Columns are split between threads.</li>
+ *       weights contiguous along K and 4 &lt;= M &lt;= 32 the product runs as Cᵀ = W·Xᵀ: A packed
+ *       transposed, whole vectors along M, one scalar of each of a few weight rows broadcast per
+ *       step of K (F16/BF16 weight rows widened first, a group at a time, into a per-thread
+ *       float buffer). For M &lt; 4 it runs as dot products along K (bandwidth-bound on the
+ *       weight bytes for M = 1), BF16 weights widened in registers. Other F16/BF16 weights are
+ *       widened a few columns (or a 256-row strip) at a time into a small per-thread float array
+ *       that register tiles then reuse. Columns are split between threads.</li>
  * </ul>
  */
 final class Gemm {
