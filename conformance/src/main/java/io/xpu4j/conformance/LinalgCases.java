@@ -71,6 +71,8 @@ final class LinalgCases {
                 {"transposed input", new long[]{6, 12}, Layout.TRANSPOSED, 7L, true},
                 // a few rows against many weight rows (decoding a small batch): every number of
                 // vectors along M, padded lanes, weight rows left over after whole tiles, K odd
+                {"1 row, K=37", new long[]{1, 37}, Layout.CONTIGUOUS, 10L, false},
+                {"3 rows, K=70", new long[]{3, 70}, Layout.CONTIGUOUS, 13L, true},
                 {"5 rows, K=37", new long[]{5, 37}, Layout.CONTIGUOUS, 21L, true},
                 {"8 rows, 29 outputs", new long[]{8, 70}, Layout.CONTIGUOUS, 29L, false},
                 {"13 rows in a batch", new long[]{1, 13, 41}, Layout.CONTIGUOUS, 11L, true},
