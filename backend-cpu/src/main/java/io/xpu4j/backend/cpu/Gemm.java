@@ -116,8 +116,10 @@ final class Gemm {
 
         MemorySegment weightRows(long floats) {
             if (weightRows.byteSize() < floats * Float.BYTES) {
-                // freed by the automatic arena once this thread's scratch is unreachable
-                weightRows = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+                // grown by at least half, so that a K growing call by call does not allocate each
+                // time; freed by the automatic arena once this thread's scratch is unreachable
+                long bytes = Math.max(floats * Float.BYTES, weightRows.byteSize() * 3 / 2);
+                weightRows = Arena.ofAuto().allocate(bytes, 64);
             }
             return weightRows;
         }
@@ -304,8 +306,8 @@ final class Gemm {
 
     /**
      * Converts {@code len} consecutive elements at element index {@code idx} into
-     * {@code dst[dstOff..]}: a bulk copy for F32, vectorised widening for F16 and BF16 (one
-     * branch-free loop per dtype, so the JIT keeps every vector in registers).
+     * {@code dst[dstOff..]}: a bulk copy for F32, vector shifts for BF16, and for F16 a loop the
+     * JIT turns into the CPU's conversion instruction (one branch-free loop per dtype).
      */
     private static void convertLine(MemorySegment s, long idx, int type, int len, float[] dst, int dstOff) {
         int v = len - len % L;
@@ -496,6 +498,9 @@ final class Gemm {
          * those loops keep reading one kind of segment.
          */
         private void bcastColumnsHalf(int j0, int j1, int r) {
+            if (j0 >= j1) {
+                return;
+            }
             Scratch sc = SCRATCH.get();
             sc.line(k);
             MemorySegment rows = sc.weightRows((long) r * k);

@@ -214,14 +214,18 @@ class CastKernelsTest extends CpuRuntimeTest {
                 }
             }
         }
-        // NaNs stay NaN (a payload only in the low bits must not become Inf) in both paths
-        float[] nans = new float[40];
-        for (int i = 0; i < nans.length; i++) {
-            nans[i] = i % 2 == 0 ? Float.intBitsToFloat(0x7F800001 + i) : 1;
+        // NaNs stay NaN (a payload only in the low bits must not become Inf) in both paths;
+        // positive ones with low payloads, negative signalling ones with high payloads, and an
+        // odd count, so that some fall after the whole vectors
+        int count = 43;
+        float[] nans = new float[count];
+        for (int i = 0; i < count; i++) {
+            int bits = i % 4 == 0 ? 0x7F800001 + i : 0xFF80_0000 | (0x3FF << 13) | i;
+            nans[i] = i % 2 == 0 ? Float.intBitsToFloat(bits) : 1;
         }
         for (DType t : List.of(DType.F16, DType.BF16)) {
-            Tensor c = ops.cast(ops.tensor(nans, 40), t);
-            Tensor s = ops.cast(ops.tensor(interleave(nans), 80).slice(0, 0, 80, 2), t);
+            Tensor c = ops.cast(ops.tensor(nans, count), t);
+            Tensor s = ops.cast(ops.tensor(interleave(nans), 2L * count).slice(0, 0, 2L * count, 2), t);
             assertArrayEquals(shorts(c), shorts(s));
             short[] got = shorts(c);
             for (int i = 0; i < nans.length; i += 2) {
@@ -229,7 +233,8 @@ class CastKernelsTest extends CpuRuntimeTest {
                 // quiet, with the top payload bits (a signalling NaN from the JDK's own conversion
                 // where the CPU has no instruction for it would fail here)
                 int bits = Float.floatToRawIntBits(nans[i]);
-                int want = t == DType.F16 ? 0x7E00 | ((bits >>> 13) & 0x3FF) : (bits >>> 16) | 0x40;
+                int want = t == DType.F16 ? ((bits >>> 16) & 0x8000) | 0x7E00 | ((bits >>> 13) & 0x3FF)
+                        : (bits >>> 16) | 0x40;
                 assertEquals((short) want, got[i], t + " NaN " + i);
             }
         }
