@@ -8,7 +8,9 @@
 # Builds benchmarks/target/benchmarks.jar first when it is missing or older than the sources
 # (--no-build as the first argument runs the jar as it is). Other arguments go to JMH, e.g.
 #   benchmarks/run.sh 'GemmBench.sgemm' -p n=1024
-# Environment: OPENBLAS_CORETYPE (default: SkylakeX where the CPU has AVX-512, else Haswell),
+# Environment: PEER_CORETYPE, the OpenBLAS core type to benchmark (default: SkylakeX where the
+# CPU has AVX-512, else Haswell; an OPENBLAS_CORETYPE inherited from the shell is not used, since
+# a machine-wide setting such as Haswell on an AVX-512 CPU would halve the peer),
 # JMH_OPTS (default: -f 1 -wi 2 -i 8 -w 1s -r 500ms: many short iterations, so that the median
 # survives a neighbour's burst on a shared machine). OpenBLAS gets as many threads as xpu4j's
 # CPU pool (all CPUs, or -Dxpu4j.internal.cpuThreads); OPENBLAS_NUM_THREADS overrides that.
@@ -49,9 +51,12 @@ fi
 # OpenBLAS at its best on this CPU: its AVX-512 kernels where the CPU has AVX-512 (auto-detection
 # may pick the AVX2 ones even there), else the AVX2 Haswell kernels (on Zen 3 these measured as
 # fast as or faster than the "Zen" core type, which is what auto-detection picks here anyway).
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  if grep -qw avx512f /proc/cpuinfo; then OPENBLAS_CORETYPE=SkylakeX; else OPENBLAS_CORETYPE=Haswell; fi
+if grep -qw avx512f /proc/cpuinfo; then BEST_CORETYPE=SkylakeX; else BEST_CORETYPE=Haswell; fi
+if [ -n "${OPENBLAS_CORETYPE:-}" ] && [ "$OPENBLAS_CORETYPE" != "${PEER_CORETYPE:-$BEST_CORETYPE}" ]; then
+  echo "== ignoring OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE from the environment: the peer runs as" \
+       "${PEER_CORETYPE:-$BEST_CORETYPE} (set PEER_CORETYPE to choose another)" >&2
 fi
+OPENBLAS_CORETYPE=${PEER_CORETYPE:-$BEST_CORETYPE}
 export OPENBLAS_CORETYPE
 
 FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)

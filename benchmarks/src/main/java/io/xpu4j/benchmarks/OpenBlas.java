@@ -30,12 +30,26 @@ final class OpenBlas {
             String env = System.getenv("OPENBLAS_NUM_THREADS");
             openblas_full.openblas_set_num_threads(env == null || env.isBlank() ? Data.threads() : Integer.parseInt(env.trim()));
             ready = true;
+            String core = coreName();
+            if (cpuHasAvx512() && (core.equalsIgnoreCase("Haswell") || core.equalsIgnoreCase("Zen"))) {
+                System.err.println("OpenBLAS runs its AVX2 '" + core + "' kernels on a CPU with AVX-512 (OPENBLAS_CORETYPE="
+                        + System.getenv("OPENBLAS_CORETYPE") + "): the peer is slower than it can be;"
+                        + " benchmarks/run.sh picks SkylakeX here, or set OPENBLAS_CORETYPE=SkylakeX");
+            }
         }
     }
 
     static String coreName() {
         init();
         return openblas_full.openblas_get_corename().getString();
+    }
+
+    private static boolean cpuHasAvx512() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo")).contains(" avx512f");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     static String config() {
