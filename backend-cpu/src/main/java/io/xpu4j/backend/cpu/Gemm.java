@@ -792,6 +792,13 @@ final class Gemm {
             float[] bs = sc.strip(3 * kk);
             int j = j0;
             if (bt == T_F32 && (bRs == 1 || kk < L)) {
+                if (m == 1) {
+                    // one row of x (decode, W·x): six weight rows per pass, so that each load of x
+                    // feeds six streams (three measured 20-30% slower per core with 512-bit vectors)
+                    for (; j + 6 <= j1; j += 6) {
+                        dot1x6Seg(ap, j, ow);
+                    }
+                }
                 for (; j + 3 <= j1; j += 3) {
                     int i = 0;
                     for (; i + 3 <= m; i += 3) {
@@ -1099,6 +1106,44 @@ final class Gemm {
             storeC(c, ci, t0, ow);
             storeC(c, ci + 1, t1, ow);
             storeC(c, ci + 2, t2, ow);
+        }
+
+        /** Row 0 of x against weight rows j..j+5, one vector of K per step. */
+        private void dot1x6Seg(float[] ap, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1), w2 = weightRow(j + 2);
+            MemorySegment w3 = weightRow(j + 3), w4 = weightRow(j + 4), w5 = weightRow(j + 5);
+            int p = 0;
+            for (; p < kv; p += L) {
+                FloatVector x = FloatVector.fromArray(S, ap, p);
+                long o = (long) p * Float.BYTES;
+                c0 = x.fma(FloatVector.fromMemorySegment(S, w0, o, NATIVE), c0);
+                c1 = x.fma(FloatVector.fromMemorySegment(S, w1, o, NATIVE), c1);
+                c2 = x.fma(FloatVector.fromMemorySegment(S, w2, o, NATIVE), c2);
+                c3 = x.fma(FloatVector.fromMemorySegment(S, w3, o, NATIVE), c3);
+                c4 = x.fma(FloatVector.fromMemorySegment(S, w4, o, NATIVE), c4);
+                c5 = x.fma(FloatVector.fromMemorySegment(S, w5, o, NATIVE), c5);
+            }
+            float t0 = LaneSums.sum(c0), t1 = LaneSums.sum(c1), t2 = LaneSums.sum(c2);
+            float t3 = LaneSums.sum(c3), t4 = LaneSums.sum(c4), t5 = LaneSums.sum(c5);
+            for (; p < kk; p++) {
+                float x = ap[p];
+                t0 += x * w0.getAtIndex(F, p);
+                t1 += x * w1.getAtIndex(F, p);
+                t2 += x * w2.getAtIndex(F, p);
+                t3 += x * w3.getAtIndex(F, p);
+                t4 += x * w4.getAtIndex(F, p);
+                t5 += x * w5.getAtIndex(F, p);
+            }
+            long ci = cOff + j;
+            storeC(c, ci, t0, ow);
+            storeC(c, ci + 1, t1, ow);
+            storeC(c, ci + 2, t2, ow);
+            storeC(c, ci + 3, t3, ow);
+            storeC(c, ci + 4, t4, ow);
+            storeC(c, ci + 5, t5, ow);
         }
 
         /**
