@@ -814,7 +814,13 @@ final class Gemm {
             }
             if (bt == T_BF16 && bRs == 1 && m < BCAST_MIN_M) {
                 // few rows of x: BF16 weights are widened in registers as they stream (a float
-                // copy of three weight rows would not stay in L1), each row of x reading them from L1
+                // copy of three weight rows would not stay in L1), each row of x reading them from
+                // L1; one row of x takes six weight rows per pass, as dot1x6Seg does
+                if (m == 1) {
+                    for (; j + 6 <= j1; j += 6) {
+                        dot1x6Bf16(ap, j, ow);
+                    }
+                }
                 for (; j + 3 <= j1; j += 3) {
                     for (int i = 0; i < m; i++) {
                         dot1x3Bf16(ap, i, j, ow);
@@ -1188,6 +1194,43 @@ final class Gemm {
             storeC(c, ci, t0, ow);
             storeC(c, ci + 1, t1, ow);
             storeC(c, ci + 2, t2, ow);
+        }
+
+        /** {@link #dot1x6Seg} for BF16 weight rows, widened in registers as in {@link #dot1x3Bf16}. */
+        private void dot1x6Bf16(float[] ap, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            MemorySegment w0 = halfWeightRow(j), w1 = halfWeightRow(j + 1), w2 = halfWeightRow(j + 2);
+            MemorySegment w3 = halfWeightRow(j + 3), w4 = halfWeightRow(j + 4), w5 = halfWeightRow(j + 5);
+            int p = 0;
+            for (; p < kv; p += L) {
+                FloatVector x = FloatVector.fromArray(S, ap, p);
+                c0 = x.fma(bf16Vector(w0, p), c0);
+                c1 = x.fma(bf16Vector(w1, p), c1);
+                c2 = x.fma(bf16Vector(w2, p), c2);
+                c3 = x.fma(bf16Vector(w3, p), c3);
+                c4 = x.fma(bf16Vector(w4, p), c4);
+                c5 = x.fma(bf16Vector(w5, p), c5);
+            }
+            float t0 = LaneSums.sum(c0), t1 = LaneSums.sum(c1), t2 = LaneSums.sum(c2);
+            float t3 = LaneSums.sum(c3), t4 = LaneSums.sum(c4), t5 = LaneSums.sum(c5);
+            for (; p < kk; p++) {
+                float x = ap[p];
+                t0 += x * bf16At(w0, p);
+                t1 += x * bf16At(w1, p);
+                t2 += x * bf16At(w2, p);
+                t3 += x * bf16At(w3, p);
+                t4 += x * bf16At(w4, p);
+                t5 += x * bf16At(w5, p);
+            }
+            long ci = cOff + j;
+            storeC(c, ci, t0, ow);
+            storeC(c, ci + 1, t1, ow);
+            storeC(c, ci + 2, t2, ow);
+            storeC(c, ci + 3, t3, ow);
+            storeC(c, ci + 4, t4, ow);
+            storeC(c, ci + 5, t5, ow);
         }
 
         /** Column {@code j} of B, 2-byte elements, as a slice indexed from 0 (see {@link #weightRow}). */
