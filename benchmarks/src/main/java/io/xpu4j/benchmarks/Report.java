@@ -155,6 +155,47 @@ public final class Report {
                 + " figure of this run carries that noise; compare only quiet runs, or pairs measured in one process.";
     }
 
+    /**
+     * How far apart the best iterations of a bandwidth limit's measurements may be before the
+     * report says the memory system changed during the run. Its own iterations spread 5-11% on a
+     * quiet machine; on a VM whose host moves the vCPUs the available bandwidth halved within minutes.
+     */
+    static final double BANDWIDTH_DRIFT = 0.15;
+
+    /**
+     * A sentence when the triad or the read sweep ran much faster in one of its measurements
+     * than in the other: the bandwidth-bound rows are then held to the faster one, which the
+     * kernels between them may not have had. Empty when they agree or were measured once.
+     */
+    String bandwidthDrift() {
+        StringBuilder moved = new StringBuilder();
+        for (Workload w : List.of(Workload.TRIAD, Workload.READ)) {
+            List<Measurement> runs = measurements.stream().filter(m -> m.op().equals(w.op)).toList();
+            if (runs.size() < 2) {
+                continue;
+            }
+            double hi = 0;
+            double lo = Double.POSITIVE_INFINITY;
+            StringBuilder each = new StringBuilder();
+            for (Measurement m : runs) {
+                double r = w.bestRate(m);
+                hi = Math.max(hi, r);
+                lo = Math.min(lo, r);
+                each.append(each.isEmpty() ? "" : " and ").append(num(r));
+            }
+            if ((hi - lo) / hi > BANDWIDTH_DRIFT) {
+                moved.append(moved.isEmpty() ? "" : "; ").append(w.title).append(" ").append(each).append(" ")
+                        .append(w.metric.unit).append(" (").append(pct((hi - lo) / hi)).append(" apart)");
+            }
+        }
+        if (moved.isEmpty()) {
+            return "";
+        }
+        return "Memory bandwidth moved during the run: " + moved + " in the measurements "
+                + "before and after the kernels. The bandwidth-bound rows are held to the faster one, which the "
+                + "kernels in between may not have had, so their percentages can understate them by that much.";
+    }
+
     private int limitRuns(Workload w) {
         return (int) measurements.stream().filter(m -> m.op().equals(w.op)).count();
     }
@@ -255,6 +296,10 @@ public final class Report {
                     .append(limitRuns(w) == 1 ? "once" : limitRuns(w) + " times, best shown").append(" |\n");
         }
         md.append('\n').append(stability()).append("\n\n");
+        String drift = bandwidthDrift();
+        if (!drift.isEmpty()) {
+            md.append(drift).append("\n\n");
+        }
 
         md.append("## Results\n\n");
         md.append("| op | case | backend | xpu4j | OpenBLAS | limit | xpu4j / OpenBLAS (best iterations) | xpu4j / limit | spread xpu4j, peer | target | met |\n");
@@ -465,5 +510,8 @@ public final class Report {
         System.out.println("wrote " + outDir.resolve("performance.md") + " and " + outDir.resolve("performance.svg"));
         // on the console too: whoever ran it should know before quoting a figure
         System.out.println(report.stability().replace("**", ""));
+        if (!report.bandwidthDrift().isEmpty()) {
+            System.out.println(report.bandwidthDrift());
+        }
     }
 }

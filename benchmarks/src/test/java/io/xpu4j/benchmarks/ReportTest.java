@@ -147,6 +147,32 @@ class ReportTest {
         assertTrue(md.indexOf("Run stability") > md.indexOf("| limit |") && md.indexOf("Run stability") < md.indexOf("## Results"), md);
     }
 
+    /**
+     * A bandwidth limit whose two measurements disagree by more than 15% is called out under the
+     * limits (the host changed what the VM gets); 10% apart, or measured once, says nothing.
+     */
+    @Test
+    void saysWhenTheBandwidthMovedBetweenItsMeasurements() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        // 2 × 384 MiB in 10 ms and in 20 ms: 80.5 and 40.3 GB/s
+        Report halved = Report.parse(json.readTree("[" + triadResult(10.0) + ", " + triadResult(20.0) + "]"));
+        String drift = halved.bandwidthDrift();
+        assertTrue(drift.startsWith("Memory bandwidth moved during the run: STREAM triad, all threads 80.5 and 40.3 GB/s (50% apart)"),
+                drift);
+        String md = halved.markdown(List.of());
+        assertTrue(md.indexOf("Memory bandwidth moved") > md.indexOf("Run stability")
+                && md.indexOf("Memory bandwidth moved") < md.indexOf("## Results"), md);
+
+        Report steady = Report.parse(json.readTree("[" + triadResult(10.0) + ", " + triadResult(11.0) + ", "
+                + readResult(10.0) + "]"));
+        assertEquals("", steady.bandwidthDrift());
+        assertFalse(steady.markdown(List.of()).contains("Memory bandwidth moved"));
+
+        Report readMoved = Report.parse(json.readTree("[" + readResult(10.0) + ", " + readResult(13.0) + "]"));
+        assertTrue(readMoved.bandwidthDrift().contains("read-only sweep (sum), all threads 53.7 and 41.3 GB/s (23% apart)"),
+                readMoved.bandwidthDrift());
+    }
+
     /** The transposing copy is counted as bytes read plus written and held to the triad, with no target. */
     @Test
     void transposeRowCountsEightBytesPerElementAgainstTheTriad() throws Exception {
