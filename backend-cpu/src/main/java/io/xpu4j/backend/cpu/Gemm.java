@@ -455,7 +455,8 @@ final class Gemm {
         static int bcastRows(int nv) {
             return switch (nv) {
                 case 1 -> 8;
-                case 2 -> 4;
+                // 32 vector registers (AVX-512): 16 accumulators; with 16 registers, 8
+                case 2 -> L >= 16 ? 8 : 4;
                 case 3 -> 3;
                 default -> 2;
             };
@@ -478,7 +479,13 @@ final class Gemm {
                 long q = bOff + j * bCs;
                 switch (nv) {
                     case 1 -> bcast8x1(q, tile);
-                    case 2 -> bcast4x2(q, tile);
+                    case 2 -> {
+                        if (r == 8) {
+                            bcast8x2(q, tile);
+                        } else {
+                            bcast4x2(q, tile);
+                        }
+                    }
                     case 3 -> bcast3x3(q, tile);
                     default -> bcast2x4(q, tile);
                 }
@@ -545,6 +552,60 @@ final class Gemm {
             c5.intoArray(tile, 5 * L);
             c6.intoArray(tile, 6 * L);
             c7.intoArray(tile, 7 * L);
+        }
+
+        private void bcast8x2(long q0, float[] tile) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+            final long ks = bCs;
+            final int kk = k;
+            float[] xt = aT;
+            long q1 = q0 + ks, q2 = q1 + ks, q3 = q2 + ks, q4 = q3 + ks, q5 = q4 + ks, q6 = q5 + ks, q7 = q6 + ks;
+            for (int p = 0; p < kk; p++) {
+                int xi = p * (2 * L);
+                FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+                FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+                FloatVector w = FloatVector.broadcast(S, bs(q0 + p));
+                c00 = w.fma(x0, c00);
+                c01 = w.fma(x1, c01);
+                w = FloatVector.broadcast(S, bs(q1 + p));
+                c10 = w.fma(x0, c10);
+                c11 = w.fma(x1, c11);
+                w = FloatVector.broadcast(S, bs(q2 + p));
+                c20 = w.fma(x0, c20);
+                c21 = w.fma(x1, c21);
+                w = FloatVector.broadcast(S, bs(q3 + p));
+                c30 = w.fma(x0, c30);
+                c31 = w.fma(x1, c31);
+                w = FloatVector.broadcast(S, bs(q4 + p));
+                c40 = w.fma(x0, c40);
+                c41 = w.fma(x1, c41);
+                w = FloatVector.broadcast(S, bs(q5 + p));
+                c50 = w.fma(x0, c50);
+                c51 = w.fma(x1, c51);
+                w = FloatVector.broadcast(S, bs(q6 + p));
+                c60 = w.fma(x0, c60);
+                c61 = w.fma(x1, c61);
+                w = FloatVector.broadcast(S, bs(q7 + p));
+                c70 = w.fma(x0, c70);
+                c71 = w.fma(x1, c71);
+            }
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, L);
+            c10.intoArray(tile, 2 * L);
+            c11.intoArray(tile, 3 * L);
+            c20.intoArray(tile, 4 * L);
+            c21.intoArray(tile, 5 * L);
+            c30.intoArray(tile, 6 * L);
+            c31.intoArray(tile, 7 * L);
+            c40.intoArray(tile, 8 * L);
+            c41.intoArray(tile, 9 * L);
+            c50.intoArray(tile, 10 * L);
+            c51.intoArray(tile, 11 * L);
+            c60.intoArray(tile, 12 * L);
+            c61.intoArray(tile, 13 * L);
+            c70.intoArray(tile, 14 * L);
+            c71.intoArray(tile, 15 * L);
         }
 
         private void bcast4x2(long q0, float[] tile) {
