@@ -75,6 +75,7 @@ final class LinalgCases {
                 {"3 rows, K=70", new long[]{3, 70}, Layout.CONTIGUOUS, 13L, true},
                 {"5 rows, K=37", new long[]{5, 37}, Layout.CONTIGUOUS, 21L, true},
                 {"8 rows, 29 outputs", new long[]{8, 70}, Layout.CONTIGUOUS, 29L, false},
+                {"6 rows, K=1100", new long[]{6, 1100}, Layout.CONTIGUOUS, 15L, true},
                 {"13 rows in a batch", new long[]{1, 13, 41}, Layout.CONTIGUOUS, 11L, true},
                 {"20 rows, K=129", new long[]{20, 129}, Layout.CONTIGUOUS, 10L, false},
                 {"32 rows, 9 outputs", new long[]{32, 65}, Layout.CONTIGUOUS, 9L, true},

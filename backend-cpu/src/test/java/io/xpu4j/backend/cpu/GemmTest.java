@@ -331,6 +331,24 @@ class GemmTest {
         }
     }
 
+    /**
+     * x·Wᵀ with F32 weights contiguous along K and 5-8 rows of x, which with 16-lane vectors take
+     * the dot-product pairs (weights up to 8 MiB): K within one L1 chunk, over two chunks with a
+     * tail, and an odd N (a weight row left after the pairs); overwriting and adding into C, and
+     * weights past the size limit (the broadcast tiles) for comparison.
+     */
+    @Test
+    void skinnyDotPairsOfWeightRows() {
+        for (int m = 5; m <= 8; m++) {
+            for (int[] nk : new int[][] {{7, 48}, {33, 1023}, {12, 2083}, {3, 4097}}) {
+                check(m, nk[0], nk[1], Layout.ROW, DType.F32, Layout.COL, DType.F32, m % 2 == 0, 71L * m + nk[1]);
+                check(m, nk[0], nk[1], Layout.COL, DType.F32, Layout.COL, DType.F32, m % 2 == 1, 73L * m + nk[1]);
+            }
+        }
+        // 2^21 + 1024 weights: one past the dot pairs' limit, on the broadcast tiles
+        check(8, 513, 4096, Layout.ROW, DType.F32, Layout.COL, DType.F32, false, 79);
+    }
+
     static Stream<Arguments> skinnyHalfWeights() {
         List<Arguments> list = new ArrayList<>();
         int[] ms = {1, 2, 3, 4, 5, 8, 9, 12, 16, 17, 24, 31, 32};
