@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -53,6 +54,9 @@ final class Gemm {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfLong PAIR = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** 64-bit lanes of the float shape: one lane holds two adjacent floats. */
+    private static final VectorSpecies<Long> LS = VectorWidth.sameShape(long.class);
 
     /**
      * Micro-tile shape: 8 rows x 2 vectors (16 accumulators) with 512-bit vectors (32
@@ -143,6 +147,12 @@ final class Gemm {
 
         float[] bcastTile(int size) {
             return bcastTile = atLeast(bcastTile, size);
+        }
+
+        float[] aTransposedPairs = new float[0];
+
+        float[] aTransposedPairs(int size) {
+            return aTransposedPairs = atLeast(aTransposedPairs, size);
         }
 
         float[] aTransposed(int size) {
@@ -427,6 +437,11 @@ final class Gemm {
         float[] aFull;
         /** A packed transposed, k x mp with rows of mp = M rounded up to whole vectors (skinny path). */
         float[] aT;
+        /**
+         * With 16 lanes and M <= 8: A transposed in pairs of K, 16 floats per pair, row i's
+         * values at K = 2p and 2p + 1 side by side in lanes 2i and 2i + 1 ({@link #bcastPairs8x1}).
+         */
+        float[] aTPairs;
         int mp;
 
         Op(int m, int n, int k, MemorySegment a, long aOff, long aRs, long aCs, int at,
@@ -480,6 +495,26 @@ final class Gemm {
                 readLine(a, aOff + i * aRs, aCs, at, k, t, i, mp, sc);
             }
             aT = t;
+            if (pairsOfK()) {
+                int kp = k / 2;
+                float[] tp = sc.aTransposedPairs(kp * L);
+                for (int q = 0; q < kp; q++) {
+                    for (int i = 0; i < L / 2; i++) {
+                        tp[q * L + 2 * i] = t[2 * q * mp + i];
+                        tp[q * L + 2 * i + 1] = t[(2 * q + 1) * mp + i];
+                    }
+                }
+                aTPairs = tp;
+            }
+        }
+
+        /**
+         * Whether the one-vector broadcast tile takes K in pairs: 16 lanes and at most 8 rows of
+         * x, which would leave half of every lane empty; a pair of adjacent weights broadcast
+         * as one 64-bit lane fills them (x's rows for two values of K side by side).
+         */
+        boolean pairsOfK() {
+            return L == 16 && m <= L / 2;
         }
 
         /** Rows of W per broadcast tile for {@code nv} vectors along M: 8 or 9 accumulators. */
@@ -509,7 +544,13 @@ final class Gemm {
             for (int j = j0; j < j1; j += r) {
                 long q = bOff + j * bCs;
                 switch (nv) {
-                    case 1 -> bcast8x1(q, tile);
+                    case 1 -> {
+                        if (aTPairs != null) {
+                            bcastPairs8x1(q, tile);
+                        } else {
+                            bcast8x1(q, tile);
+                        }
+                    }
                     case 2 -> {
                         if (r == 8) {
                             bcast8x2(q, tile);
@@ -549,6 +590,7 @@ final class Gemm {
                 }
                 Op group = new Op(m, r, k, a, aOff, aRs, aCs, at, rows, 0, 1, k, T_F32, c, cOff + j, ldc, accumulate);
                 group.aT = aT;
+                group.aTPairs = aTPairs;
                 group.mp = mp;
                 group.bcastColumns(0, r, r);
             }
@@ -556,6 +598,58 @@ final class Gemm {
 
         private float bs(long idx) {
             return b.getAtIndex(F, idx);
+        }
+
+        /** Two adjacent weights, at element {@code idx} of B, in every 64-bit lane. */
+        private FloatVector pairBroadcast(long idx) {
+            return LongVector.broadcast(LS, b.get(PAIR, idx * Float.BYTES)).reinterpretAsFloats();
+        }
+
+        /**
+         * {@link #bcast8x1} over K in pairs ({@link #pairsOfK}): lanes 2i and 2i + 1 sum row i's
+         * products at even and odd K, added together at the end; an odd K's last value is added
+         * one product at a time.
+         */
+        private void bcastPairs8x1(long q0, float[] tile) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            final long ks = bCs;
+            final int kp = k / 2;
+            float[] xt = aTPairs;
+            long q1 = q0 + ks, q2 = q1 + ks, q3 = q2 + ks, q4 = q3 + ks, q5 = q4 + ks, q6 = q5 + ks, q7 = q6 + ks;
+            for (int p = 0; p < kp; p++) {
+                FloatVector x = FloatVector.fromArray(S, xt, p * L);
+                long o = 2L * p;
+                c0 = pairBroadcast(q0 + o).fma(x, c0);
+                c1 = pairBroadcast(q1 + o).fma(x, c1);
+                c2 = pairBroadcast(q2 + o).fma(x, c2);
+                c3 = pairBroadcast(q3 + o).fma(x, c3);
+                c4 = pairBroadcast(q4 + o).fma(x, c4);
+                c5 = pairBroadcast(q5 + o).fma(x, c5);
+                c6 = pairBroadcast(q6 + o).fma(x, c6);
+                c7 = pairBroadcast(q7 + o).fma(x, c7);
+            }
+            c0.intoArray(tile, 0);
+            c1.intoArray(tile, L);
+            c2.intoArray(tile, 2 * L);
+            c3.intoArray(tile, 3 * L);
+            c4.intoArray(tile, 4 * L);
+            c5.intoArray(tile, 5 * L);
+            c6.intoArray(tile, 6 * L);
+            c7.intoArray(tile, 7 * L);
+            int last = 2 * kp;
+            for (int rr = 0; rr < 8; rr++) {
+                int t = rr * L;
+                // in place: entry i is written after entries 2i and 2i + 1 were read
+                for (int i = 0; i < L / 2; i++) {
+                    tile[t + i] = tile[t + 2 * i] + tile[t + 2 * i + 1];
+                }
+                if (last < k) {
+                    float w = bs(q0 + rr * ks + last);
+                    for (int i = 0; i < m; i++) {
+                        tile[t + i] += aT[last * mp + i] * w;
+                    }
+                }
+            }
         }
 
         private void bcast8x1(long q0, float[] tile) {
