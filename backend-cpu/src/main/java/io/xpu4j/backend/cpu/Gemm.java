@@ -96,12 +96,6 @@ final class Gemm {
     static final int BCAST_MIN_M = 4;
     /** Most vectors along M a broadcast tile holds ({@link Op#bcast2x4}). */
     static final int BCAST_MAX_VECTORS = 4;
-    /** Most rows of x that {@link Op#dotPairs8} takes (its tile is 8 rows x 2 weight rows). */
-    static final int DOT8_MAX_M = 8;
-    /** Most weights (floats) {@link Op#dotPairs8} takes: 8 MiB, a quarter of the L3 of the machines measured. */
-    static final long DOT8_MAX_WEIGHTS = 1L << 21;
-    /** K chunk of {@link Op#dotPairs8}: 8 rows of x x 1024 floats = 32 KiB, in L1. */
-    static final int DOT8_KC = 1024;
     /** Below this many multiply-adds a call runs on one thread. */
     private static final long PARALLEL_MIN_FMAS = 1L << 18;
 
@@ -136,13 +130,6 @@ final class Gemm {
 
         float[] cTiles(int size) {
             return cTiles = atLeast(cTiles, size);
-        }
-
-        /** Vector sums of {@link Op#dotPairs8}'s tiles between K chunks. */
-        float[] dotSums = new float[0];
-
-        float[] dotSums(int size) {
-            return dotSums = atLeast(dotSums, size);
         }
 
         float[] bcastTile(int size) {
@@ -227,24 +214,6 @@ final class Gemm {
                     Parallel.forRange(chunks, (s, e) -> op.axpyColumns(s * w, Math.min(n, e * w)));
                 } else {
                     op.axpyColumns(0, n);
-                }
-                return;
-            }
-            if (bRowStride == 1 && bt == T_F32 && L >= 16 && m > BCAST_MIN_M && m <= DOT8_MAX_M && k >= L
-                    && (long) n * k <= DOT8_MAX_WEIGHTS) {
-                // 5-8 rows of x would fill half of each 16-lane broadcast tile; the dot form's
-                // lanes run along K instead, all of them used. It reads two weight rows at a time,
-                // too few streams to keep memory busy, so weights beyond the caches keep the
-                // broadcast tiles' eight streams (K = N = 4096: 2.5-2.8 ms against 3.5-3.6)
-                op.packAFull();
-                int pairs = n / 2;
-                if (parallel) {
-                    Parallel.forTasks((pairs + 15) / 16, t -> op.dotPairs8(t * 32, Math.min(pairs, t * 16 + 16) * 2));
-                } else {
-                    op.dotPairs8(0, pairs * 2);
-                }
-                if (pairs * 2 < n) {
-                    op.dotColumns(pairs * 2, n);
                 }
                 return;
             }
@@ -1029,119 +998,6 @@ final class Gemm {
                 convertLine(b, bOff + (long) j * bCs, bt, kk, bs, 0);
                 for (int i = 0; i < m; i++) {
                     dot1x1(ap, i, bs, j, ow);
-                }
-            }
-        }
-
-        /**
-         * C[:, j0:j1] (j1 - j0 even) for F32 weights contiguous along K and 5-8 rows of x: tiles
-         * of all rows of x against two weight rows, 16 accumulators with their lanes along K. K
-         * goes in chunks whose rows of x stay in L1 (all of x is 128 KiB at K = 4096, in L2, and
-         * its loads outnumber the weights' four to one); the tiles' vector sums wait in a buffer
-         * between chunks. Rows of x past M repeat the last one and are not stored.
-         */
-        void dotPairs8(int j0, int j1) {
-            if (j0 >= j1) {
-                return;
-            }
-            float[] ap = aFull;
-            boolean ow = !accumulate;
-            final int kk = k;
-            final int kv = kk - kk % L;
-            int[] r = new int[8];
-            for (int i = 0; i < 8; i++) {
-                r[i] = Math.min(i, m - 1) * kk;
-            }
-            final int r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3], r4 = r[4], r5 = r[5], r6 = r[6], r7 = r[7];
-            final int tile = 16 * L;
-            float[] sums = SCRATCH.get().dotSums((j1 - j0) / 2 * tile);
-            for (int p0 = 0; p0 < kv; p0 += DOT8_KC) {
-                final int p1 = Math.min(kv, p0 + DOT8_KC);
-                final boolean first = p0 == 0;
-                for (int j = j0, t = 0; j < j1; j += 2, t += tile) {
-                    MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1);
-                    FloatVector zero = FloatVector.zero(S);
-                    FloatVector c00 = first ? zero : FloatVector.fromArray(S, sums, t + 0 * L);
-                    FloatVector c01 = first ? zero : FloatVector.fromArray(S, sums, t + 1 * L);
-                    FloatVector c10 = first ? zero : FloatVector.fromArray(S, sums, t + 2 * L);
-                    FloatVector c11 = first ? zero : FloatVector.fromArray(S, sums, t + 3 * L);
-                    FloatVector c20 = first ? zero : FloatVector.fromArray(S, sums, t + 4 * L);
-                    FloatVector c21 = first ? zero : FloatVector.fromArray(S, sums, t + 5 * L);
-                    FloatVector c30 = first ? zero : FloatVector.fromArray(S, sums, t + 6 * L);
-                    FloatVector c31 = first ? zero : FloatVector.fromArray(S, sums, t + 7 * L);
-                    FloatVector c40 = first ? zero : FloatVector.fromArray(S, sums, t + 8 * L);
-                    FloatVector c41 = first ? zero : FloatVector.fromArray(S, sums, t + 9 * L);
-                    FloatVector c50 = first ? zero : FloatVector.fromArray(S, sums, t + 10 * L);
-                    FloatVector c51 = first ? zero : FloatVector.fromArray(S, sums, t + 11 * L);
-                    FloatVector c60 = first ? zero : FloatVector.fromArray(S, sums, t + 12 * L);
-                    FloatVector c61 = first ? zero : FloatVector.fromArray(S, sums, t + 13 * L);
-                    FloatVector c70 = first ? zero : FloatVector.fromArray(S, sums, t + 14 * L);
-                    FloatVector c71 = first ? zero : FloatVector.fromArray(S, sums, t + 15 * L);
-                    for (int p = p0; p < p1; p += L) {
-                        long o = (long) p * Float.BYTES;
-                        FloatVector b0 = FloatVector.fromMemorySegment(S, w0, o, NATIVE);
-                        FloatVector b1 = FloatVector.fromMemorySegment(S, w1, o, NATIVE);
-                        FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
-                        c00 = x.fma(b0, c00);
-                        c01 = x.fma(b1, c01);
-                        x = FloatVector.fromArray(S, ap, r1 + p);
-                        c10 = x.fma(b0, c10);
-                        c11 = x.fma(b1, c11);
-                        x = FloatVector.fromArray(S, ap, r2 + p);
-                        c20 = x.fma(b0, c20);
-                        c21 = x.fma(b1, c21);
-                        x = FloatVector.fromArray(S, ap, r3 + p);
-                        c30 = x.fma(b0, c30);
-                        c31 = x.fma(b1, c31);
-                        x = FloatVector.fromArray(S, ap, r4 + p);
-                        c40 = x.fma(b0, c40);
-                        c41 = x.fma(b1, c41);
-                        x = FloatVector.fromArray(S, ap, r5 + p);
-                        c50 = x.fma(b0, c50);
-                        c51 = x.fma(b1, c51);
-                        x = FloatVector.fromArray(S, ap, r6 + p);
-                        c60 = x.fma(b0, c60);
-                        c61 = x.fma(b1, c61);
-                        x = FloatVector.fromArray(S, ap, r7 + p);
-                        c70 = x.fma(b0, c70);
-                        c71 = x.fma(b1, c71);
-                    }
-                    c00.intoArray(sums, t + 0 * L);
-                    c01.intoArray(sums, t + 1 * L);
-                    c10.intoArray(sums, t + 2 * L);
-                    c11.intoArray(sums, t + 3 * L);
-                    c20.intoArray(sums, t + 4 * L);
-                    c21.intoArray(sums, t + 5 * L);
-                    c30.intoArray(sums, t + 6 * L);
-                    c31.intoArray(sums, t + 7 * L);
-                    c40.intoArray(sums, t + 8 * L);
-                    c41.intoArray(sums, t + 9 * L);
-                    c50.intoArray(sums, t + 10 * L);
-                    c51.intoArray(sums, t + 11 * L);
-                    c60.intoArray(sums, t + 12 * L);
-                    c61.intoArray(sums, t + 13 * L);
-                    c70.intoArray(sums, t + 14 * L);
-                    c71.intoArray(sums, t + 15 * L);
-                }
-            }
-            float[] dots = new float[16];
-            for (int j = j0, t = 0; j < j1; j += 2, t += tile) {
-                for (int q = 0; q < 16; q++) {
-                    dots[q] = kv == 0 ? 0f : LaneSums.sum(FloatVector.fromArray(S, sums, t + q * L));
-                }
-                MemorySegment w0 = weightRow(j), w1 = weightRow(j + 1);
-                for (int p = kv; p < kk; p++) {
-                    float b0 = w0.getAtIndex(F, p), b1 = w1.getAtIndex(F, p);
-                    for (int i = 0; i < m; i++) {
-                        float x = ap[r[i] + p];
-                        dots[2 * i] += x * b0;
-                        dots[2 * i + 1] += x * b1;
-                    }
-                }
-                for (int i = 0; i < m; i++) {
-                    long ci = cOff + i * ldc + j;
-                    storeC(c, ci, dots[2 * i], ow);
-                    storeC(c, ci + 1, dots[2 * i + 1], ow);
                 }
             }
         }

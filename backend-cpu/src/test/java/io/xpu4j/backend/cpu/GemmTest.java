@@ -332,21 +332,19 @@ class GemmTest {
     }
 
     /**
-     * x·Wᵀ with F32 weights contiguous along K and 5-8 rows of x, which with 16-lane vectors take
-     * the dot-product pairs (weights up to 8 MiB): K within one L1 chunk, over two chunks with a
-     * tail, and an odd N (a weight row left after the pairs); overwriting and adding into C, and
-     * weights past the size limit (the broadcast tiles, K in pairs) with even and odd K.
+     * x·Wᵀ with F32 weights contiguous along K and 4-8 rows of x, which with 16-lane vectors take
+     * K in pairs in the broadcast tile: K short, over a thousand with an odd tail, and an odd N
+     * (weight rows left after whole tiles); overwriting and adding into C.
      */
     @Test
-    void skinnyDotPairsOfWeightRows() {
-        for (int m = 5; m <= 8; m++) {
-            for (int[] nk : new int[][] {{7, 48}, {33, 1023}, {12, 2083}, {3, 4097}}) {
+    void skinnyFewRowsOfXWithKInPairs() {
+        for (int m = 4; m <= 8; m++) {
+            for (int[] nk : new int[][] {{7, 48}, {33, 1023}, {12, 2083}, {9, 4097}}) {
                 check(m, nk[0], nk[1], Layout.ROW, DType.F32, Layout.COL, DType.F32, m % 2 == 0, 71L * m + nk[1]);
                 check(m, nk[0], nk[1], Layout.COL, DType.F32, Layout.COL, DType.F32, m % 2 == 1, 73L * m + nk[1]);
             }
         }
-        // 2^21 + 1024 weights: one past the dot pairs' limit, on the broadcast tiles, which with
-        // 16 lanes and M <= 8 take K in pairs; an odd K leaves one value after the pairs
+        // larger weights, K even and odd
         check(8, 513, 4096, Layout.ROW, DType.F32, Layout.COL, DType.F32, false, 79);
         check(7, 257, 8193, Layout.ROW, DType.F32, Layout.COL, DType.F32, true, 83);
         check(4, 33, 1025, Layout.COL, DType.F32, Layout.COL, DType.F32, false, 89);
