@@ -37,8 +37,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       weights contiguous along K and 4 &lt;= M &lt;= 32 the product runs as Cᵀ = W·Xᵀ: A packed
  *       transposed, whole vectors along M, one scalar of each of a few weight rows broadcast per
  *       step of K (F16/BF16 weight rows widened first, a group at a time, into a per-thread
- *       float buffer). For M &lt; 4 it runs as dot products along K (bandwidth-bound on the
- *       weight bytes for M = 1), BF16 weights widened in registers. Other F16/BF16 weights are
+ *       float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
+ *       against x's rows for both values of K, so that no lane is padding. For M &lt; 4 it runs
+ *       as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
+ *       takes six weight rows per pass), BF16 weights widened in registers. Other F16/BF16 weights are
  *       widened a few columns (or a 256-row strip) at a time into a small per-thread float array
  *       that register tiles then reuse. Columns are split between threads.</li>
  * </ul>
