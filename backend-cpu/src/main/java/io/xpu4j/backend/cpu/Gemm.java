@@ -485,7 +485,8 @@ final class Gemm {
          * as one 64-bit lane fills them (x's rows for two values of K side by side).
          */
         boolean pairsOfK() {
-            return L == 16 && m <= L / 2;
+            // little-endian: the first float of the pair lands in the lower (even) float lane
+            return L == 16 && m <= L / 2 && NATIVE == ByteOrder.LITTLE_ENDIAN;
         }
 
         /** Rows of W per broadcast tile for {@code nv} vectors along M: 8 or 9 accumulators. */
