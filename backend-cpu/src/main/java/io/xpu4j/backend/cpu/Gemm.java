@@ -3,7 +3,6 @@ package io.xpu4j.backend.cpu;
 import io.xpu4j.api.DType;
 import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.XpuException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -121,13 +120,7 @@ final class Gemm {
         MemorySegment weightRows = MemorySegment.NULL;
 
         MemorySegment weightRows(long floats) {
-            if (weightRows.byteSize() < floats * Float.BYTES) {
-                // grown by at least half, so that a K growing call by call does not allocate each
-                // time; freed by the automatic arena once this thread's scratch is unreachable
-                long bytes = Math.max(floats * Float.BYTES, weightRows.byteSize() * 3 / 2);
-                weightRows = Arena.ofAuto().allocate(bytes, 64);
-            }
-            return weightRows;
+            return weightRows = NativeScratch.atLeast(weightRows, floats * Float.BYTES);
         }
 
         float[] cTiles(int size) {

@@ -5,7 +5,6 @@ import io.xpu4j.api.KernelCall;
 import io.xpu4j.api.KernelRegistry;
 import io.xpu4j.api.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -48,11 +47,7 @@ final class MatmulKernel {
     /** This thread's native staging buffer of at least {@code floats} floats. */
     private static MemorySegment nativeStage(long floats) {
         MemorySegment[] holder = NATIVE_STAGE.get();
-        if (holder[0].byteSize() < floats * Float.BYTES) {
-            // freed by the automatic arena once this thread's holder is unreachable
-            holder[0] = Arena.ofAuto().allocate(Math.max(floats * Float.BYTES, holder[0].byteSize() * 3 / 2), 64);
-        }
-        return holder[0];
+        return holder[0] = NativeScratch.atLeast(holder[0], floats * Float.BYTES);
     }
 
     private MatmulKernel() {
