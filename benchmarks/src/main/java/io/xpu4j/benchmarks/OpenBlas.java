@@ -1,5 +1,9 @@
 package io.xpu4j.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_full;
@@ -46,8 +50,8 @@ final class OpenBlas {
 
     private static boolean cpuHasAvx512() {
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo")).contains(" avx512f");
-        } catch (java.io.IOException | RuntimeException e) {
+            return Files.readString(Path.of("/proc/cpuinfo")).contains(" avx512f");
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

@@ -127,7 +127,7 @@ public final class Report {
      * the VM) but slow and scatter the FMA loop.
      */
     String stability() {
-        List<Measurement> fma = measurements.stream().filter(m -> m.op().equals(Workload.FMA_PEAK.op)).toList();
+        List<Measurement> fma = limitRuns(Workload.FMA_PEAK);
         if (fma.isEmpty()) {
             return "Run stability: not assessed (the FMA loop was not measured).";
         }
@@ -170,7 +170,7 @@ public final class Report {
     String bandwidthDrift() {
         StringBuilder moved = new StringBuilder();
         for (Workload w : List.of(Workload.TRIAD, Workload.READ)) {
-            List<Measurement> runs = measurements.stream().filter(m -> m.op().equals(w.op)).toList();
+            List<Measurement> runs = limitRuns(w);
             if (runs.size() < 2) {
                 continue;
             }
@@ -196,8 +196,9 @@ public final class Report {
                 + "kernels in between may not have had, so their percentages can understate them by that much.";
     }
 
-    private int limitRuns(Workload w) {
-        return (int) measurements.stream().filter(m -> m.op().equals(w.op)).count();
+    /** Every measurement of the limit {@code w} (before and after the kernels, in file order). */
+    private List<Measurement> limitRuns(Workload w) {
+        return measurements.stream().filter(m -> m.op().equals(w.op)).toList();
     }
 
     private void build() {
@@ -293,7 +294,7 @@ public final class Report {
                     .append(m == null ? "" : num(w.rate(m)) + " " + w.metric.unit).append(" | ")
                     .append(m == null ? "" : m.threads()).append(" | ")
                     .append(m == null ? "" : pct(m.spread())).append(" | ")
-                    .append(limitRuns(w) == 1 ? "once" : limitRuns(w) + " times, best shown").append(" |\n");
+                    .append(limitRuns(w).size() == 1 ? "once" : limitRuns(w).size() + " times, best shown").append(" |\n");
         }
         md.append('\n').append(stability()).append("\n\n");
         String drift = bandwidthDrift();
@@ -510,8 +511,9 @@ public final class Report {
         System.out.println("wrote " + outDir.resolve("performance.md") + " and " + outDir.resolve("performance.svg"));
         // on the console too: whoever ran it should know before quoting a figure
         System.out.println(report.stability().replace("**", ""));
-        if (!report.bandwidthDrift().isEmpty()) {
-            System.out.println(report.bandwidthDrift());
+        String drift = report.bandwidthDrift();
+        if (!drift.isEmpty()) {
+            System.out.println(drift);
         }
     }
 }
