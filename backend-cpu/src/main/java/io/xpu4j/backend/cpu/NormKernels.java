@@ -13,9 +13,10 @@ import java.util.List;
  *
  * <p>Statistics are two-pass: the mean first, then the mean of squared deviations (the biased
  * variance), so no cancellation occurs for rows with a large mean. Both sums are float vectors
- * over blocks added in double ({@link RowPasses}), accurate to about 1e-7 relative. A row is
- * copied (or widened) into a work array once, stays in L1/L2 for the three passes (mean,
- * deviations, output), and is copied out once.
+ * over blocks added in double ({@link RowPasses}), accurate to about 1e-7 relative. F32 with a
+ * weight reads each row from the tensor three times while it is in L1/L2 (sum, deviations,
+ * output) and the sum is taken in the previous row's output pass; other dtypes, or no weight, go
+ * through a work array: a row is copied (or widened) in once, and copied out once.
  */
 final class NormKernels {
     private static final int GRAIN = 16384;
@@ -82,23 +83,16 @@ final class NormKernels {
                 return;
             }
             if (fused) {
-                // layer_norm: each row's output pass also copies in the next row and sums it (the
-                // variance about the mean is then a pass over that row in cache)
-                float[] next = Rows.scratch(3, d);
+                // layer_norm: each row's output pass also sums the next row; the variance about
+                // the mean is a pass over the row while it is in cache
                 double sum = RowPasses.loadSum(xs, 4 * (xo + from * d), row, d);
                 for (long r = from; r < to; r++) {
                     float shift = (float) (sum / d);
-                    double var = RowPasses.sumSquaredDiff(row, d, shift) / d;
+                    double var = RowPasses.sumSquaredDiff(xs, 4 * (xo + r * d), d, shift) / d;
                     float scale = (float) (1.0 / Math.sqrt(var + eps));
-                    if (r + 1 < to) {
-                        sum = RowPasses.normalizeStoreNextLoadSum(row, d, shift, scale, w, bs, os, 4 * (oo + r * d),
-                                xs, 4 * (xo + (r + 1) * d), next);
-                        float[] done = row;
-                        row = next;
-                        next = done;
-                    } else {
-                        RowPasses.normalizeStore(row, d, shift, scale, w, bs, os, 4 * (oo + r * d));
-                    }
+                    long next = r + 1 < to ? r + 1 : r;
+                    sum = RowPasses.normalizeStoreNextSum(xs, 4 * (xo + r * d), 4 * (xo + next * d), d, shift, scale,
+                            w, bs, os, 4 * (oo + r * d));
                 }
                 return;
             }

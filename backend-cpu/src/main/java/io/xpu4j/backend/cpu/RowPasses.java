@@ -19,8 +19,12 @@ import java.nio.ByteOrder;
  * fused with the first pass (max or sum) and the copy out with the last (scaling or the norm's
  * output), sparing two trips through L1 per row; F16/BF16 rows are widened and narrowed by
  * {@link Rows} around the same passes. For F32 softmax, layer_norm and rms_norm with a weight,
- * a row's output pass also copies in the next row and takes its first statistic, so that a read
- * and a write stream run at the same time.
+ * a row's output pass also reads the next row and takes its first statistic, so that a read and
+ * a write stream run at the same time. The F32 norms do not copy the next row at all: their
+ * later passes read it from the tensor while it is in cache. The copy into a work array in the
+ * streaming loop had cost layer_norm a quarter of its time (2 threads, [4096, 4096], 512-bit
+ * vectors). Softmax keeps its copy: its exponentials go to a work array anyway, and the same
+ * change measured no faster there.
  *
  * <p>Why arrays rather than passes over the tensor's segment: a loop that read three segments and
  * stored to a fourth (the norm's output pass) ran 3-4x slower than the same loop on arrays
@@ -171,18 +175,27 @@ final class RowPasses {
         }
     }
 
+    /** Sum of {@code (x[i] - c)²} over the {@code n} floats of {@code s} at byte offset {@code off}. */
+    static double sumSquaredDiff(MemorySegment s, long off, int n, float c) {
+        try {
+            return (double) LOOPS[SSD_SEG].invokeExact(s, off, n, c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /**
-     * layer_norm's output for one row with the next row's copy-in and sum in the same loop:
-     * {@code o[i] = (a[i] - shift) * scale * w[i] [+ b[i]]} into {@code n} floats of {@code o} at
-     * byte offset {@code outOff}, while the {@code n} floats of {@code s} at {@code nextOff} are
-     * copied into {@code next}; returns their sum, summed exactly as {@link #loadSum} does.
+     * layer_norm's output for one row with the next row's sum in the same loop, in the shape of
+     * {@link #weightStoreNextSumSquares}: stores {@code o[i] = (x[i] - shift) * scale * w[i] [+ b[i]]}
+     * for the {@code n} floats of {@code s} at byte offset {@code off} (into {@code o} at
+     * {@code outOff}) and returns the sum of the {@code n} floats at {@code nextOff}, summed
+     * exactly as {@link #loadSum} does; {@code b} may be null, {@code w} may not.
      */
-    static double normalizeStoreNextLoadSum(float[] a, int n, float shift, float scale, float[] w, float[] b,
-                                            MemorySegment o, long outOff, MemorySegment s, long nextOff,
-                                            float[] next) {
+    static double normalizeStoreNextSum(MemorySegment s, long off, long nextOff, int n, float shift, float scale,
+                                        float[] w, float[] b, MemorySegment o, long outOff) {
         try {
             return (double) LOOPS[b == null ? NORM_W_STORE_NEXT_SUM : NORM_WB_STORE_NEXT_SUM]
-                    .invokeExact(a, n, shift, scale, w, b, o, outOff, s, nextOff, next);
+                    .invokeExact(s, off, nextOff, n, shift, scale, w, b, o, outOff);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -212,19 +225,6 @@ final class RowPasses {
         }
     }
 
-    /**
-     * {@code o[i] = (a[i] - shift) * scale * w[i] [+ b[i]]} into {@code n} floats at byte offset
-     * {@code off} of {@code o}; {@code b} may be null, {@code w} may not.
-     */
-    static void normalizeStore(float[] a, int n, float shift, float scale, float[] w, float[] b,
-                               MemorySegment o, long off) {
-        try {
-            LOOPS[b == null ? NORM_W_STORE : NORM_WB_STORE].invokeExact(a, n, shift, scale, w, b, o, off);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException re) {
             throw re;
@@ -237,7 +237,7 @@ final class RowPasses {
 
     private static final int MAX = 0, SUM = 1, SSD = 2, EXP_SUM = 3, SCALE = 4, SUB2 = 5;
     private static final int NORM = 6, NORM_W = 7, NORM_B = 8, NORM_WB = 9;
-    private static final int LOAD_MAX = 10, LOAD_SUM = 11, SCALE_STORE = 12, NORM_W_STORE = 13, NORM_WB_STORE = 14;
+    private static final int LOAD_MAX = 10, LOAD_SUM = 11, SCALE_STORE = 12, SSD_SEG = 13;
     private static final int LOAD_SSQ = 15, STORE_NEXT_SSQ = 16, NORM_W_STORE_NEXT_SUM = 17, NORM_WB_STORE_NEXT_SUM = 18;
     private static final int SCALE_STORE_NEXT_MAX = 19;
     private static final MethodHandle[] LOOPS = new MethodHandle[20];
@@ -271,20 +271,18 @@ final class RowPasses {
             LOOPS[STORE_NEXT_SSQ] = lookup.findStatic(RowPasses.class, "weightStoreNextSumSquaresLoop",
                     MethodType.methodType(double.class, seg, long.class, long.class, int.class, float.class, fa,
                             seg, long.class));
-            MethodType storeNextSum = MethodType.methodType(double.class, fa, int.class, float.class, float.class, fa,
-                    fa, seg, long.class, seg, long.class, fa);
-            LOOPS[NORM_W_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class, "normalizeWeightStoreNextLoadSumLoop",
+            LOOPS[SSD_SEG] = lookup.findStatic(RowPasses.class, "sumSquaredDiffSegLoop",
+                    MethodType.methodType(double.class, seg, long.class, int.class, float.class));
+            MethodType storeNextSum = MethodType.methodType(double.class, seg, long.class, long.class, int.class,
+                    float.class, float.class, fa, fa, seg, long.class);
+            LOOPS[NORM_W_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class, "normalizeWeightStoreNextSumLoop",
                     storeNextSum);
-            LOOPS[NORM_WB_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class,
-                    "normalizeWeightBiasStoreNextLoadSumLoop", storeNextSum);
+            LOOPS[NORM_WB_STORE_NEXT_SUM] = lookup.findStatic(RowPasses.class, "normalizeWeightBiasStoreNextSumLoop",
+                    storeNextSum);
             LOOPS[SCALE_STORE_NEXT_MAX] = lookup.findStatic(RowPasses.class, "scaleStoreNextLoadMaxLoop",
                     MethodType.methodType(float.class, fa, int.class, float.class, seg, long.class, seg, long.class, fa));
             LOOPS[SCALE_STORE] = lookup.findStatic(RowPasses.class, "scaleStoreLoop",
                     MethodType.methodType(void.class, fa, int.class, float.class, seg, long.class));
-            MethodType normStore = MethodType.methodType(void.class, fa, int.class, float.class, float.class, fa, fa,
-                    seg, long.class);
-            LOOPS[NORM_W_STORE] = lookup.findStatic(RowPasses.class, "normalizeWeightStoreLoop", normStore);
-            LOOPS[NORM_WB_STORE] = lookup.findStatic(RowPasses.class, "normalizeWeightBiasStoreLoop", normStore);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -611,13 +609,9 @@ final class RowPasses {
         return total;
     }
 
-    private static double normalizeWeightStoreNextLoadSumLoop(float[] a, int n, float shift, float scale, float[] w, float[] b,
-                                                   MemorySegment o, long outOff, MemorySegment s, long nextOff,
-                                                   float[] next) {
-        MemorySegment in = s.asSlice(nextOff, 4L * n);
-        MemorySegment out = o.asSlice(outOff, 4L * n);
-        FloatVector vs = FloatVector.broadcast(S, shift);
-        FloatVector vk = FloatVector.broadcast(S, scale);
+    private static double sumSquaredDiffSegLoop(MemorySegment s, long off, int n, float c) {
+        MemorySegment row = s.asSlice(off, 4L * n);
+        FloatVector vc = FloatVector.broadcast(S, c);
         double total = 0;
         for (int blk = 0; blk < n; blk += BLOCK) {
             int end = Math.min(n, blk + BLOCK);
@@ -625,33 +619,27 @@ final class RowPasses {
             FloatVector a1 = FloatVector.zero(S);
             int i = blk;
             for (; i <= end - 2 * L; i += 2 * L) {
-                FloatVector v0 = FloatVector.fromMemorySegment(S, in, 4L * i, NATIVE);
-                FloatVector v1 = FloatVector.fromMemorySegment(S, in, 4L * (i + L), NATIVE);
-                v0.intoArray(next, i);
-                v1.intoArray(next, i + L);
-                a0 = a0.add(v0);
-                a1 = a1.add(v1);
-                FloatVector.fromArray(S, a, i).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i))
-                        .intoMemorySegment(out, 4L * i, NATIVE);
-                FloatVector.fromArray(S, a, i + L).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i + L))
-                        .intoMemorySegment(out, 4L * (i + L), NATIVE);
+                FloatVector d0 = FloatVector.fromMemorySegment(S, row, 4L * i, NATIVE).sub(vc);
+                FloatVector d1 = FloatVector.fromMemorySegment(S, row, 4L * (i + L), NATIVE).sub(vc);
+                a0 = d0.fma(d0, a0);
+                a1 = d1.fma(d1, a1);
             }
             total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
-                float v = in.get(F32, 4L * i);
-                next[i] = v;
-                total += v;
-                out.set(F32, 4L * i, (a[i] - shift) * scale * w[i]);
+                float d = row.get(F32, 4L * i) - c;
+                total += d * d;
             }
         }
         return total;
     }
 
-    private static double normalizeWeightBiasStoreNextLoadSumLoop(float[] a, int n, float shift, float scale, float[] w, float[] b,
-                                                   MemorySegment o, long outOff, MemorySegment s, long nextOff,
-                                                   float[] next) {
-        MemorySegment in = s.asSlice(nextOff, 4L * n);
-        MemorySegment out = o.asSlice(outOff, 4L * n);
+    private static double normalizeWeightStoreNextSumLoop(MemorySegment s, long off, long nextOff, int n, float shift,
+                                                          float scale, float[] w, float[] b, MemorySegment o,
+                                                          long outOff) {
+        long bytes = 4L * n;
+        MemorySegment cur = s.asSlice(off, bytes);
+        MemorySegment next = s.asSlice(nextOff, bytes);
+        MemorySegment out = o.asSlice(outOff, bytes);
         FloatVector vs = FloatVector.broadcast(S, shift);
         FloatVector vk = FloatVector.broadcast(S, scale);
         double total = 0;
@@ -661,23 +649,51 @@ final class RowPasses {
             FloatVector a1 = FloatVector.zero(S);
             int i = blk;
             for (; i <= end - 2 * L; i += 2 * L) {
-                FloatVector v0 = FloatVector.fromMemorySegment(S, in, 4L * i, NATIVE);
-                FloatVector v1 = FloatVector.fromMemorySegment(S, in, 4L * (i + L), NATIVE);
-                v0.intoArray(next, i);
-                v1.intoArray(next, i + L);
-                a0 = a0.add(v0);
-                a1 = a1.add(v1);
-                FloatVector.fromArray(S, a, i).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i)).add(FloatVector.fromArray(S, b, i))
+                a0 = a0.add(FloatVector.fromMemorySegment(S, next, 4L * i, NATIVE));
+                a1 = a1.add(FloatVector.fromMemorySegment(S, next, 4L * (i + L), NATIVE));
+                FloatVector.fromMemorySegment(S, cur, 4L * i, NATIVE).sub(vs).mul(vk)
+                        .mul(FloatVector.fromArray(S, w, i)).intoMemorySegment(out, 4L * i, NATIVE);
+                FloatVector.fromMemorySegment(S, cur, 4L * (i + L), NATIVE).sub(vs).mul(vk)
+                        .mul(FloatVector.fromArray(S, w, i + L)).intoMemorySegment(out, 4L * (i + L), NATIVE);
+            }
+            total += LaneSums.sum(a0.add(a1));
+            for (; i < end; i++) {
+                total += next.get(F32, 4L * i);
+                out.set(F32, 4L * i, (cur.get(F32, 4L * i) - shift) * scale * w[i]);
+            }
+        }
+        return total;
+    }
+
+    private static double normalizeWeightBiasStoreNextSumLoop(MemorySegment s, long off, long nextOff, int n,
+                                                              float shift, float scale, float[] w, float[] b,
+                                                              MemorySegment o, long outOff) {
+        long bytes = 4L * n;
+        MemorySegment cur = s.asSlice(off, bytes);
+        MemorySegment next = s.asSlice(nextOff, bytes);
+        MemorySegment out = o.asSlice(outOff, bytes);
+        FloatVector vs = FloatVector.broadcast(S, shift);
+        FloatVector vk = FloatVector.broadcast(S, scale);
+        double total = 0;
+        for (int blk = 0; blk < n; blk += BLOCK) {
+            int end = Math.min(n, blk + BLOCK);
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            int i = blk;
+            for (; i <= end - 2 * L; i += 2 * L) {
+                a0 = a0.add(FloatVector.fromMemorySegment(S, next, 4L * i, NATIVE));
+                a1 = a1.add(FloatVector.fromMemorySegment(S, next, 4L * (i + L), NATIVE));
+                FloatVector.fromMemorySegment(S, cur, 4L * i, NATIVE).sub(vs).mul(vk)
+                        .mul(FloatVector.fromArray(S, w, i)).add(FloatVector.fromArray(S, b, i))
                         .intoMemorySegment(out, 4L * i, NATIVE);
-                FloatVector.fromArray(S, a, i + L).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i + L)).add(FloatVector.fromArray(S, b, i + L))
+                FloatVector.fromMemorySegment(S, cur, 4L * (i + L), NATIVE).sub(vs).mul(vk)
+                        .mul(FloatVector.fromArray(S, w, i + L)).add(FloatVector.fromArray(S, b, i + L))
                         .intoMemorySegment(out, 4L * (i + L), NATIVE);
             }
             total += LaneSums.sum(a0.add(a1));
             for (; i < end; i++) {
-                float v = in.get(F32, 4L * i);
-                next[i] = v;
-                total += v;
-                out.set(F32, 4L * i, (a[i] - shift) * scale * w[i] + b[i]);
+                total += next.get(F32, 4L * i);
+                out.set(F32, 4L * i, (cur.get(F32, 4L * i) - shift) * scale * w[i] + b[i]);
             }
         }
         return total;
@@ -722,34 +738,6 @@ final class RowPasses {
         }
         for (; i < n; i++) {
             o.set(F32, off + 4L * i, a[i] * k);
-        }
-    }
-
-    private static void normalizeWeightStoreLoop(float[] a, int n, float shift, float scale, float[] w, float[] b,
-                                                 MemorySegment o, long off) {
-        FloatVector vs = FloatVector.broadcast(S, shift);
-        FloatVector vk = FloatVector.broadcast(S, scale);
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            FloatVector.fromArray(S, a, i).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i))
-                    .intoMemorySegment(o, off + 4L * i, NATIVE);
-        }
-        for (; i < n; i++) {
-            o.set(F32, off + 4L * i, (a[i] - shift) * scale * w[i]);
-        }
-    }
-
-    private static void normalizeWeightBiasStoreLoop(float[] a, int n, float shift, float scale, float[] w, float[] b,
-                                                     MemorySegment o, long off) {
-        FloatVector vs = FloatVector.broadcast(S, shift);
-        FloatVector vk = FloatVector.broadcast(S, scale);
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            FloatVector.fromArray(S, a, i).sub(vs).mul(vk).mul(FloatVector.fromArray(S, w, i))
-                    .add(FloatVector.fromArray(S, b, i)).intoMemorySegment(o, off + 4L * i, NATIVE);
-        }
-        for (; i < n; i++) {
-            o.set(F32, off + 4L * i, (a[i] - shift) * scale * w[i] + b[i]);
         }
     }
 }
