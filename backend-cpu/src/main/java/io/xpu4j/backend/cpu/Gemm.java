@@ -70,9 +70,15 @@ final class Gemm {
     static final int NV = L >= 16 ? 2 : 3;
     /** Micro-tile columns. */
     static final int NR = NV * L;
-    /** K slice: a kc x NR micro-panel of B (24 KiB) stays in L1 while A streams from L2. */
-    static final int KC = 256;
-    /** Rows of A per packed block: MC x KC floats = 192 KiB, in L2. */
+    /**
+     * K slice. With 256-bit vectors a kc x NR micro-panel of B (24 KiB) stays in L1 while A
+     * streams from L2. With 512-bit vectors the micro-panel (64 KiB) is read from L2, which feeds
+     * the 8 x 2 tile's two loads per 16 FMAs easily; the longer slice halves the tile's loads
+     * and stores of C per multiply-add (a block of the kernel over packed operands in L2/L3: 216
+     * GFLOP/s per core at KC = 256, 230 at 512 and 232 at 1024, against 237 for the bare FMA loop).
+     */
+    static final int KC = L >= 16 ? 512 : 256;
+    /** Rows of A per packed block: MC x KC floats = 192 KiB (384 KiB with 512-bit vectors), in L2. */
     static final int MC = 192;
     /**
      * Columns of B per packed panel (all of K): the MC x NC block of C (288 KiB) stays in L2 while
@@ -1446,9 +1452,9 @@ final class Gemm {
                 final int mTiles = (mChunk + MR - 1) / MR;
                 final int i0f = i0;
                 if (shareA && threads > 1) {
-                    Parallel.forRange(mTiles, (s0, e0) -> packA(ap, i0f, mChunk, s0, e0, 0, k));
+                    Parallel.forRange(mTiles, (s0, e0) -> packSharedA(ap, i0f, mChunk, s0, e0, mTiles, kc0));
                 } else if (shareA) {
-                    packA(ap, i0f, mChunk, 0, mTiles, 0, k);
+                    packSharedA(ap, i0f, mChunk, 0, mTiles, mTiles, kc0);
                 }
                 boolean splitM = mTiles >= 8 * threads;
                 for (int jc = 0; jc < n; jc += nc0) {
@@ -1461,16 +1467,16 @@ final class Gemm {
                         // one core can run slower than the other, and equal halves would wait for it
                         if (splitM) {
                             int tileTask = perTask(mTiles, threads);
-                            Parallel.forTasks((mTiles + tileTask - 1) / tileTask, t -> rows(ap, bp, i0f,
+                            Parallel.forTasks((mTiles + tileTask - 1) / tileTask, t -> rows(ap, mTiles, bp, i0f,
                                     t * tileTask * MR, Math.min(mChunk, (t + 1) * tileTask * MR), jcf, nc, 0, panels, kc0));
                         } else {
                             int panelTask = perTask(panels, threads);
-                            Parallel.forTasks((panels + panelTask - 1) / panelTask, t -> rows(ap, bp, i0f, 0, mChunk,
+                            Parallel.forTasks((panels + panelTask - 1) / panelTask, t -> rows(ap, mTiles, bp, i0f, 0, mChunk,
                                     jcf, nc, t * panelTask, Math.min(panels, (t + 1) * panelTask), kc0));
                         }
                     } else {
                         packB(bp, jcf, nc, 0, k, 0, panels);
-                        rows(ap, bp, i0f, 0, mChunk, jcf, nc, 0, panels, kc0);
+                        rows(ap, mTiles, bp, i0f, 0, mChunk, jcf, nc, 0, panels, kc0);
                     }
                 }
             }
@@ -1554,15 +1560,34 @@ final class Gemm {
         }
 
         /**
-         * Packs micro-panels [t0, t1) of the {@code mc} rows of A from row {@code i0}, over
-         * [pc, pc + kc) of K: row r of panel t at step pc + p lands at {@code ap[(t * kc + p) * MR + r]}.
+         * Packs micro-panels [t0, t1) of the {@code mc} rows of A from row {@code i0}, of a chunk of
+         * {@code tiles} micro-panels, K slice by K slice: slice pc (kc0 wide, the last one
+         * narrower) starts at {@code pc * tiles * MR}, and within it the micro-panels follow one
+         * another as {@link #packA} lays them out. The micro-panels that one block of rows uses
+         * for one K slice are then one contiguous run that the prefetchers stream (with all of K
+         * per micro-panel they were k·MR floats apart, a fresh region each).
          */
+        private void packSharedA(float[] ap, int i0, int mc, int t0, int t1, int tiles, int kc0) {
+            for (int pc = 0; pc < k; pc += kc0) {
+                packA(ap, pc * tiles * MR, i0, mc, t0, t1, pc, Math.min(kc0, k - pc));
+            }
+        }
+
         private void packA(float[] ap, int i0, int mc, int t0, int t1, int pc, int kc) {
+            packA(ap, 0, i0, mc, t0, t1, pc, kc);
+        }
+
+        /**
+         * Packs micro-panels [t0, t1) of the {@code mc} rows of A from row {@code i0}, over
+         * [pc, pc + kc) of K: row r of panel t at step pc + p lands at
+         * {@code ap[dst + (t * kc + p) * MR + r]}.
+         */
+        private void packA(float[] ap, int dst, int i0, int mc, int t0, int t1, int pc, int kc) {
             Scratch sc = SCRATCH.get();
             sc.line(MR * kc);
             boolean alongM = aRs == 1 && aCs != 1;
             for (int ip = t0; ip < t1; ip++) {
-                int base = ip * kc * MR;
+                int base = dst + ip * kc * MR;
                 int i = i0 + ip * MR;
                 int rows = Math.min(MR, i0 + mc - i);
                 if (alongM) {
@@ -1600,7 +1625,7 @@ final class Gemm {
          * [p0, p1) of the packed B panel (all of K): for each block of mc rows, every K slice in
          * turn runs the micro-kernel over every tile, adding into the same block of C.
          */
-        private void rows(float[] shared, float[] bp, int i0, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
+        private void rows(float[] shared, int sharedTiles, float[] bp, int i0, int r0, int r1, int jc, int nc, int p0, int p1, int kc0) {
             if (r0 >= r1 || p0 >= p1) {
                 return;
             }
@@ -1624,8 +1649,8 @@ final class Gemm {
                     // where the block's first micro-panel starts in ap, and how far apart they are
                     int aFirst, aStride;
                     if (shared != null) {
-                        aFirst = ic / MR * k * MR + pc * MR;
-                        aStride = k * MR;
+                        aFirst = pc * sharedTiles * MR + ic / MR * kc * MR;
+                        aStride = kc * MR;
                     } else {
                         packA(ap, i0 + ic, mc, 0, tilesM, pc, kc);
                         aFirst = 0;
