@@ -44,7 +44,12 @@ final class LinalgCases {
             new Mm("K=0 gives zeros", new long[]{3, 0}, new long[]{0, 4}),
             new Mm("M=0 (empty)", new long[]{0, 5}, new long[]{5, 4}),
             new Mm("large 130×70×90", new long[]{130, 70}, new long[]{70, 90}),
-            new Mm("large transposeB 64×256×48", new long[]{64, 256}, Layout.CONTIGUOUS, new long[]{48, 256}, Layout.CONTIGUOUS, false, true));
+            new Mm("large transposeB 64×256×48", new long[]{64, 256}, Layout.CONTIGUOUS, new long[]{48, 256}, Layout.CONTIGUOUS, false, true),
+            // more rows than one packed block of A, wider than one packed panel of B, K longer
+            // than a slice and not a multiple of it: A packed once for both panels, slice by
+            // slice, the second block of rows starting inside each slice, the last slice short
+            new Mm("blocked: two blocks of rows, two panels of B, uneven K slices", new long[]{200, 1100},
+                    new long[]{1100, 400}));
 
     static void addAll(Cases c) {
         for (DType t : Cases.FLOAT) {
