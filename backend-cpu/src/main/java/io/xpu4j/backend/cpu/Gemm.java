@@ -5,6 +5,7 @@ import io.xpu4j.api.ErrorCode;
 import io.xpu4j.api.XpuException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.SoftReference;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -88,10 +89,19 @@ final class Gemm {
     /** Rows of B packed per pass over a panel's micro-panels (row-contiguous B). */
     private static final int PACK_B_ROWS = 16;
     /**
-     * Most floats of A packed at once (16 MiB): a larger A is packed and multiplied in row chunks.
-     * Not final so that tests can lower it to exercise the chunks on small matrices.
+     * Most floats of A packed at once (64 MiB): a larger A is packed and multiplied in row chunks,
+     * each of which packs and streams all of B again (n = 4096 in four chunks of 16 MiB ran 7-13%
+     * slower than in one). Not final so that tests can lower it to exercise the chunks on small
+     * matrices.
      */
-    static int aPackFloats = 1 << 22;
+    static int aPackFloats = 1 << 24;
+    /**
+     * Largest packed A (16 MiB) a thread's scratch holds strongly between calls; a larger one is
+     * held softly, so that one big multiplication does not pin 64 MiB per calling thread while
+     * the next one of its size still finds it (allocating it per call cost half of the gain).
+     * Not final so that tests can lower it.
+     */
+    static int aPackKept = 1 << 22;
     /** Most floats a packed B panel may hold (8 MiB): a long K narrows the panel instead. */
     private static final int B_PANEL_FLOATS = 1 << 21;
     /** Largest M that takes the skinny (no B packing) path. */
@@ -153,6 +163,21 @@ final class Gemm {
 
         float[] aPack(int size) {
             return aPack = atLeast(aPack, size);
+        }
+
+        private SoftReference<float[]> largeAPack = new SoftReference<>(null);
+
+        /** {@link #aPack}, or above {@link #aPackKept} floats a buffer held only softly. */
+        float[] sharedAPack(int size) {
+            if (size <= aPackKept) {
+                return aPack(size);
+            }
+            float[] a = largeAPack.get();
+            if (a == null || a.length < size) {
+                a = new float[size];
+                largeAPack = new SoftReference<>(a);
+            }
+            return a;
         }
 
         float[] bPack(int size) {
@@ -1446,7 +1471,7 @@ final class Gemm {
             int chunks = (mTilesAll + maxTiles - 1) / maxTiles;
             // chunks of nearly equal rows: each chunk packs and streams all of B once
             int chunkTiles = (mTilesAll + chunks - 1) / chunks;
-            final float[] ap = shareA ? sc.aPack(chunkTiles * MR * k) : null;
+            final float[] ap = shareA ? sc.sharedAPack(chunkTiles * MR * k) : null;
             for (int i0 = 0; i0 < m; i0 += chunkTiles * MR) {
                 final int mChunk = Math.min(chunkTiles * MR, m - i0);
                 final int mTiles = (mChunk + MR - 1) / MR;

@@ -404,6 +404,23 @@ class GemmTest {
         }
     }
 
+    /**
+     * A shared packed A above the size a thread's scratch keeps is held softly: the same call
+     * twice (the buffer found again), then a larger one (a new buffer), each checked.
+     */
+    @Test
+    void aPackBeyondTheKeptSize() {
+        int saved = Gemm.aPackKept;
+        try {
+            Gemm.aPackKept = Gemm.MR * 300 * 2;
+            check(100, 400, 300, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 95);
+            check(100, 400, 300, Layout.ROW, DType.F32, Layout.ROW, DType.F32, true, 96, true);
+            check(150, 410, 310, Layout.COL, DType.BF16, Layout.ROW, DType.F32, false, 97, true);
+        } finally {
+            Gemm.aPackKept = saved;
+        }
+    }
+
     static Stream<Arguments> parallelShapes() {
         return Stream.of(
                 Arguments.of(300, 400, 700, Layout.ROW, DType.F32, false),   // blocked, rows split
