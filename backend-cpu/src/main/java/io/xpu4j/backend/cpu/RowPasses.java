@@ -238,9 +238,9 @@ final class RowPasses {
     private static final int MAX = 0, SUM = 1, SSD = 2, EXP_SUM = 3, SCALE = 4, SUB2 = 5;
     private static final int NORM = 6, NORM_W = 7, NORM_B = 8, NORM_WB = 9;
     private static final int LOAD_MAX = 10, LOAD_SUM = 11, SCALE_STORE = 12, SSD_SEG = 13;
-    private static final int LOAD_SSQ = 15, STORE_NEXT_SSQ = 16, NORM_W_STORE_NEXT_SUM = 17, NORM_WB_STORE_NEXT_SUM = 18;
-    private static final int SCALE_STORE_NEXT_MAX = 19;
-    private static final MethodHandle[] LOOPS = new MethodHandle[20];
+    private static final int LOAD_SSQ = 14, STORE_NEXT_SSQ = 15, NORM_W_STORE_NEXT_SUM = 16, NORM_WB_STORE_NEXT_SUM = 17;
+    private static final int SCALE_STORE_NEXT_MAX = 18;
+    private static final MethodHandle[] LOOPS = new MethodHandle[19];
 
     static {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
