@@ -77,6 +77,9 @@ final class LinalgCases {
                 // a few rows against many weight rows (decoding a small batch): every number of
                 // vectors along M, padded lanes, weight rows left over after whole tiles, K odd
                 {"1 row, K=37", new long[]{1, 37}, Layout.CONTIGUOUS, 10L, false},
+                // one row of x against groups of six weight rows and four left over, K with a
+                // scalar tail after its whole vectors at every vector width
+                {"1 row, 70 outputs, K=1030", new long[]{1, 1030}, Layout.CONTIGUOUS, 70L, true},
                 {"3 rows, K=70", new long[]{3, 70}, Layout.CONTIGUOUS, 13L, true},
                 {"5 rows, K=37", new long[]{5, 37}, Layout.CONTIGUOUS, 21L, true},
                 {"8 rows, 29 outputs", new long[]{8, 70}, Layout.CONTIGUOUS, 29L, false},

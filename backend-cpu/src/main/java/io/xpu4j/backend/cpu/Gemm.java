@@ -40,7 +40,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
  *       against x's rows for both values of K, so that no lane is padding. For M &lt; 4 it runs
  *       as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
- *       takes six weight rows per pass), BF16 weights widened in registers. Other F16/BF16 weights are
+ *       takes six weight rows per pass), BF16 weights (and F16 ones for M = 1) widened in
+ *       registers. Other F16/BF16 weights are
  *       widened a few columns (or a 256-row strip) at a time into a small per-thread float array
  *       that register tiles then reuse. Columns are split between threads.</li>
  * </ul>
@@ -1009,6 +1010,11 @@ final class Gemm {
                     }
                 }
             }
+            if (bt == T_F16 && bRs == 1 && m == 1) {
+                for (; j + 6 <= j1; j += 6) {
+                    dot1x6F16(ap, j, ow);
+                }
+            }
             for (; j + 3 <= j1; j += 3) {
                 for (int q = 0; q < 3; q++) {
                     convertLine(b, bOff + (long) (j + q) * bCs, bt, kk, bs, q * kk);
@@ -1296,6 +1302,89 @@ final class Gemm {
             storeC(c, ci + 2, t2, ow);
         }
 
+        /**
+         * {@link #dot1x6Bf16} for F16 weight rows, widened in registers with integer and float
+         * arithmetic (the Vector API has no half-precision conversion): the magnitude's bits moved
+         * to F32's places are the value times 2^-112, exactly, for normal and subnormal halves
+         * alike, so one multiplication by 2^112 rebiases the exponent; Inf and NaN (exponent all
+         * ones) get F32's all-ones exponent with their payload kept; the sign goes back in last.
+         * With 512-bit vectors this ran about 2x as fast as the float strip, whose widening by the
+         * CPU's conversion instruction reads one weight row at a time and, in profiles, waited on
+         * those loads: here six weight rows stream at once, as for F32 and BF16.
+         */
+        private void dot1x6F16(float[] ap, int j, boolean ow) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+            final int kk = k;
+            final int kv = kk - kk % L;
+            MemorySegment w0 = halfWeightRow(j), w1 = halfWeightRow(j + 1), w2 = halfWeightRow(j + 2);
+            MemorySegment w3 = halfWeightRow(j + 3), w4 = halfWeightRow(j + 4), w5 = halfWeightRow(j + 5);
+            // the widening written out for each row: as a helper method it was not inlined once
+            // compiled on its own, and every call boxed its vector (then 2x slower than the strip)
+            IntVector low15 = IntVector.broadcast(IS, 0x7fff);
+            IntVector sign16 = IntVector.broadcast(IS, 0x8000);
+            IntVector infNan = IntVector.broadcast(IS, 0x7f800000);
+            FloatVector rebias = FloatVector.broadcast(S, 0x1p112f);
+            int p = 0;
+            for (; p < kv; p += L) {
+                FloatVector x = FloatVector.fromArray(S, ap, p);
+                long o = (long) p * Short.BYTES;
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SS, w0, o, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                IntVector m0 = h0.and(low15);
+                c0 = x.fma(m0.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias).reinterpretAsInts()
+                        .lanewise(VectorOperators.OR, infNan, m0.compare(VectorOperators.GE, 0x7c00))
+                        .or(h0.and(sign16).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), c0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(SS, w1, o, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                IntVector m1 = h1.and(low15);
+                c1 = x.fma(m1.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias).reinterpretAsInts()
+                        .lanewise(VectorOperators.OR, infNan, m1.compare(VectorOperators.GE, 0x7c00))
+                        .or(h1.and(sign16).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), c1);
+                IntVector h2 = (IntVector) ShortVector.fromMemorySegment(SS, w2, o, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                IntVector m2 = h2.and(low15);
+                c2 = x.fma(m2.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias).reinterpretAsInts()
+                        .lanewise(VectorOperators.OR, infNan, m2.compare(VectorOperators.GE, 0x7c00))
+                        .or(h2.and(sign16).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), c2);
+                IntVector h3 = (IntVector) ShortVector.fromMemorySegment(SS, w3, o, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                IntVector m3 = h3.and(low15);
+                c3 = x.fma(m3.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias).reinterpretAsInts()
+                        .lanewise(VectorOperators.OR, infNan, m3.compare(VectorOperators.GE, 0x7c00))
+                        .or(h3.and(sign16).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), c3);
+                IntVector h4 = (IntVector) ShortVector.fromMemorySegment(SS, w4, o, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                IntVector m4 = h4.and(low15);
+                c4 = x.fma(m4.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias).reinterpretAsInts()
+                        .lanewise(VectorOperators.OR, infNan, m4.compare(VectorOperators.GE, 0x7c00))
+                        .or(h4.and(sign16).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), c4);
+                IntVector h5 = (IntVector) ShortVector.fromMemorySegment(SS, w5, o, NATIVE)
+                        .convertShape(VectorOperators.S2I, IS, 0);
+                IntVector m5 = h5.and(low15);
+                c5 = x.fma(m5.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias).reinterpretAsInts()
+                        .lanewise(VectorOperators.OR, infNan, m5.compare(VectorOperators.GE, 0x7c00))
+                        .or(h5.and(sign16).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), c5);
+            }
+            float t0 = LaneSums.sum(c0), t1 = LaneSums.sum(c1), t2 = LaneSums.sum(c2);
+            float t3 = LaneSums.sum(c3), t4 = LaneSums.sum(c4), t5 = LaneSums.sum(c5);
+            for (; p < kk; p++) {
+                float x = ap[p];
+                t0 += x * Float.float16ToFloat(w0.getAtIndex(H, p));
+                t1 += x * Float.float16ToFloat(w1.getAtIndex(H, p));
+                t2 += x * Float.float16ToFloat(w2.getAtIndex(H, p));
+                t3 += x * Float.float16ToFloat(w3.getAtIndex(H, p));
+                t4 += x * Float.float16ToFloat(w4.getAtIndex(H, p));
+                t5 += x * Float.float16ToFloat(w5.getAtIndex(H, p));
+            }
+            long ci = cOff + j;
+            storeC(c, ci, t0, ow);
+            storeC(c, ci + 1, t1, ow);
+            storeC(c, ci + 2, t2, ow);
+            storeC(c, ci + 3, t3, ow);
+            storeC(c, ci + 4, t4, ow);
+            storeC(c, ci + 5, t5, ow);
+        }
+
         /** Row 0 of x against weight rows j..j+5, one vector of K per step. */
         private void dot1x6Seg(float[] ap, int j, boolean ow) {
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
@@ -1336,8 +1425,8 @@ final class Gemm {
 
         /**
          * {@link #dot1x3Seg} for BF16 weight rows, widened to floats in registers (a shift). F16
-         * weights keep the float strip: this loop with F16's longer widening measured 3-6x slower
-         * than the strip.
+         * weights keep the float strip for more than one row of x: this loop with F16's longer
+         * widening measured 3-6x slower than the strip (with one row of x, {@link #dot1x6F16}).
          */
         private void dot1x3Bf16(float[] ap, int i, int j, boolean ow) {
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;

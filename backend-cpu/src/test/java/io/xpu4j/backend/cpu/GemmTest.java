@@ -369,8 +369,8 @@ class GemmTest {
 
     /**
      * x·Wᵀ with F16/BF16 weights (W contiguous along K), the layout of a linear layer: M < 4
-     * (BF16 weights widened in registers, F16 through the float strip) and the larger M of the
-     * tile paths, with weight rows left over after whole tiles.
+     * (BF16 weights widened in registers, F16 too for M = 1, otherwise through the float strip)
+     * and the larger M of the tile paths, with weight rows left over after whole tiles.
      */
     @ParameterizedTest(name = "{0}x{1}x{2} A={3} W={4}")
     @MethodSource("skinnyHalfWeights")
@@ -463,6 +463,37 @@ class GemmTest {
                     if (Float.isNaN(want) ? !Float.isNaN(got) : got != want) {
                         fail(t + " pattern 0x" + Integer.toHexString(i) + ": got " + got + ", want " + want);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Every F16 bit pattern through the vector widening of one row of x against F16 weight rows
+     * (x·Wᵀ, M = 1): weight row j holds pattern j at position j mod 64 and zeros elsewhere, x is
+     * all ones, so C[j] is the pattern's value exactly (a sum with zeros), in every lane position.
+     */
+    @Test
+    void oneRowOfXWidensEveryF16PatternExactly() {
+        int n = 65536;
+        int k = 64;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(4L * k);
+            for (int p = 0; p < k; p++) {
+                a.setAtIndex(F, p, 1f);
+            }
+            MemorySegment b = arena.allocate(2L * n * k);
+            for (int j = 0; j < n; j++) {
+                b.setAtIndex(H, (long) j * k + j % k, (short) j);
+            }
+            MemorySegment c = arena.allocate(4L * n);
+            // B [k, n] with its K stride 1: each column (a weight row) contiguous along K
+            Gemm.gemm(1, n, k, a, 0, k, 1, DType.F32, b, 0, 1, k, DType.F16, c, 0, n, false);
+            for (int j = 0; j < n; j++) {
+                double want = CastKernelsTest.halfValue(j);
+                float got = c.getAtIndex(F, j);
+                if (Double.isNaN(want) ? !Float.isNaN(got) : got != want) {
+                    fail("F16 pattern 0x" + Integer.toHexString(j) + ": got " + got + ", want " + want);
                 }
             }
         }
