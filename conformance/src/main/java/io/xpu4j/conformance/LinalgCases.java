@@ -80,6 +80,7 @@ final class LinalgCases {
                 // one row of x against groups of six weight rows and four left over, K with a
                 // scalar tail after its whole vectors at every vector width
                 {"1 row, 70 outputs, K=1030", new long[]{1, 1030}, Layout.CONTIGUOUS, 70L, true},
+                {"2 rows, 13 outputs, K=517", new long[]{2, 517}, Layout.CONTIGUOUS, 13L, false},
                 {"3 rows, K=70", new long[]{3, 70}, Layout.CONTIGUOUS, 13L, true},
                 {"5 rows, K=37", new long[]{5, 37}, Layout.CONTIGUOUS, 21L, true},
                 {"8 rows, 29 outputs", new long[]{8, 70}, Layout.CONTIGUOUS, 29L, false},

@@ -40,7 +40,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
  *       against x's rows for both values of K, so that no lane is padding. For M &lt; 4 it runs
  *       as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
- *       takes six weight rows per pass), BF16 weights (and F16 ones for M = 1) widened in
+ *       takes six weight rows per pass), BF16 weights (and F16 ones for M &lt;= 2) widened in
  *       registers. Other F16/BF16 weights are
  *       widened a few columns (or a 256-row strip) at a time into a small per-thread float array
  *       that register tiles then reuse. Columns are split between threads.</li>
@@ -1010,9 +1010,14 @@ final class Gemm {
                     }
                 }
             }
-            if (bt == T_F16 && bRs == 1 && m == 1) {
+            if (bt == T_F16 && bRs == 1 && m <= 2) {
+                // each row of x against six F16 weight rows, the second reading them from L2 (48
+                // KiB): one thread, K = N = 4096, M = 2 4.8 -> 3.8 ms; M = 3 stays with the strip,
+                // whose 3 x 3 tiles widen each weight once for three rows (4.4 against 5.6 ms)
                 for (; j + 6 <= j1; j += 6) {
-                    dot1x6F16(ap, j, ow);
+                    for (int i = 0; i < m; i++) {
+                        dot1x6F16(ap, i, j, ow);
+                    }
                 }
             }
             for (; j + 3 <= j1; j += 3) {
@@ -1303,19 +1308,21 @@ final class Gemm {
         }
 
         /**
-         * {@link #dot1x6Bf16} for F16 weight rows, widened in registers with integer and float
-         * arithmetic (the Vector API has no half-precision conversion): the magnitude's bits moved
-         * to F32's places are the value times 2^-112, exactly, for normal and subnormal halves
-         * alike, so one multiplication by 2^112 rebiases the exponent; Inf and NaN (exponent all
-         * ones) get F32's all-ones exponent with their payload kept; the sign goes back in last.
+         * Row {@code i} of x against F16 weight rows j..j+5, as {@link #dot1x6Bf16} does for BF16,
+         * the weights widened in registers with integer and float arithmetic (the Vector API has
+         * no half-precision conversion): the magnitude's bits moved to F32's places are the value
+         * times 2^-112, exactly, for normal and subnormal halves alike, so one multiplication by
+         * 2^112 rebiases the exponent; Inf and NaN (exponent all ones) get F32's all-ones exponent
+         * with their payload kept; the sign goes back in last.
          * With 512-bit vectors this ran about 2x as fast as the float strip, whose widening by the
          * CPU's conversion instruction reads one weight row at a time and, in profiles, waited on
          * those loads: here six weight rows stream at once, as for F32 and BF16.
          */
-        private void dot1x6F16(float[] ap, int j, boolean ow) {
+        private void dot1x6F16(float[] ap, int i, int j, boolean ow) {
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
             final int kk = k;
             final int kv = kk - kk % L;
+            final int r0 = i * kk;
             MemorySegment w0 = halfWeightRow(j), w1 = halfWeightRow(j + 1), w2 = halfWeightRow(j + 2);
             MemorySegment w3 = halfWeightRow(j + 3), w4 = halfWeightRow(j + 4), w5 = halfWeightRow(j + 5);
             // the widening written out for each row: as a helper method it was not inlined once
@@ -1326,7 +1333,7 @@ final class Gemm {
             FloatVector rebias = FloatVector.broadcast(S, 0x1p112f);
             int p = 0;
             for (; p < kv; p += L) {
-                FloatVector x = FloatVector.fromArray(S, ap, p);
+                FloatVector x = FloatVector.fromArray(S, ap, r0 + p);
                 long o = (long) p * Short.BYTES;
                 IntVector h0 = (IntVector) ShortVector.fromMemorySegment(SS, w0, o, NATIVE)
                         .convertShape(VectorOperators.S2I, IS, 0);
@@ -1368,7 +1375,7 @@ final class Gemm {
             float t0 = LaneSums.sum(c0), t1 = LaneSums.sum(c1), t2 = LaneSums.sum(c2);
             float t3 = LaneSums.sum(c3), t4 = LaneSums.sum(c4), t5 = LaneSums.sum(c5);
             for (; p < kk; p++) {
-                float x = ap[p];
+                float x = ap[r0 + p];
                 t0 += x * Float.float16ToFloat(w0.getAtIndex(H, p));
                 t1 += x * Float.float16ToFloat(w1.getAtIndex(H, p));
                 t2 += x * Float.float16ToFloat(w2.getAtIndex(H, p));
@@ -1376,7 +1383,7 @@ final class Gemm {
                 t4 += x * Float.float16ToFloat(w4.getAtIndex(H, p));
                 t5 += x * Float.float16ToFloat(w5.getAtIndex(H, p));
             }
-            long ci = cOff + j;
+            long ci = cOff + i * ldc + j;
             storeC(c, ci, t0, ow);
             storeC(c, ci + 1, t1, ow);
             storeC(c, ci + 2, t2, ow);
@@ -1425,8 +1432,8 @@ final class Gemm {
 
         /**
          * {@link #dot1x3Seg} for BF16 weight rows, widened to floats in registers (a shift). F16
-         * weights keep the float strip for more than one row of x: this loop with F16's longer
-         * widening measured 3-6x slower than the strip (with one row of x, {@link #dot1x6F16}).
+         * weights keep the float strip for three rows of x: this loop with F16's longer widening
+         * measured 3-6x slower than the strip (one or two rows of x: {@link #dot1x6F16}).
          */
         private void dot1x3Bf16(float[] ap, int i, int j, boolean ow) {
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;

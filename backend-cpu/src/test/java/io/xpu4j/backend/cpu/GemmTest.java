@@ -369,7 +369,7 @@ class GemmTest {
 
     /**
      * x·Wᵀ with F16/BF16 weights (W contiguous along K), the layout of a linear layer: M < 4
-     * (BF16 weights widened in registers, F16 too for M = 1, otherwise through the float strip)
+     * (BF16 weights widened in registers, F16 too for M <= 2, otherwise through the float strip)
      * and the larger M of the tile paths, with weight rows left over after whole tiles.
      */
     @ParameterizedTest(name = "{0}x{1}x{2} A={3} W={4}")
