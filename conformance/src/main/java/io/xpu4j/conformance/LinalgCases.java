@@ -86,6 +86,8 @@ final class LinalgCases {
                 {"8 rows, 29 outputs", new long[]{8, 70}, Layout.CONTIGUOUS, 29L, false},
                 {"6 rows, K=1100", new long[]{6, 1100}, Layout.CONTIGUOUS, 15L, true},
                 {"13 rows in a batch", new long[]{1, 13, 41}, Layout.CONTIGUOUS, 11L, true},
+                // K of one 16-lane vector: the broadcast tiles' loop runs K - 1 steps, then the last
+                {"16 rows, 24 outputs, K=16", new long[]{16, 16}, Layout.CONTIGUOUS, 24L, false},
                 {"20 rows, K=129", new long[]{20, 129}, Layout.CONTIGUOUS, 10L, false},
                 {"32 rows, 9 outputs", new long[]{32, 65}, Layout.CONTIGUOUS, 9L, true},
         };

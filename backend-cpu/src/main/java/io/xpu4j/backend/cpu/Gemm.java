@@ -36,8 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       (transposed weights, {@code x·Wᵀ}) or along N (axpy along N): no full pack of B. For
  *       weights contiguous along K and 4 &lt;= M &lt;= 32 the product runs as Cᵀ = W·Xᵀ: A packed
  *       transposed, whole vectors along M, one scalar of each of a few weight rows broadcast per
- *       step of K (F16/BF16 weight rows widened first, a group at a time, into a per-thread
- *       float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
+ *       step of K (BF16 weights widened in registers as they are broadcast, in
+ *       {@link Bf16BroadcastTiles}, where a tile has eight weight rows; other F16/BF16 weight rows
+ *       widened first, a group at a time, into a per-thread float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
  *       against x's rows for both values of K, so that no lane is padding. For M &lt; 4 it runs
  *       as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
  *       takes six weight rows per pass), BF16 weights (and F16 ones for M &lt;= 2) widened in
@@ -532,7 +533,8 @@ final class Gemm {
          * stays a single plain iteration that the JIT keeps in registers.
          */
         void bcastColumns(int j0, int j1, int r) {
-            if (bt != T_F32) {
+            boolean bf16 = bt == T_BF16 && Bf16BroadcastTiles.serves(r);
+            if (bt != T_F32 && !bf16) {
                 bcastColumnsHalf(j0, j1, r);
                 return;
             }
@@ -542,14 +544,20 @@ final class Gemm {
                 long q = bOff + j * bCs;
                 switch (nv) {
                     case 1 -> {
-                        if (aTPairs != null) {
+                        if (bf16 && aTPairs != null) {
+                            Bf16BroadcastTiles.pairs8x1(b, q, bCs, aTPairs, aT, k, m, mp, tile);
+                        } else if (bf16) {
+                            Bf16BroadcastTiles.rows8x1(b, q, bCs, aT, k, m, tile);
+                        } else if (aTPairs != null) {
                             bcastPairs8x1(q, tile);
                         } else {
                             bcast8x1(q, tile);
                         }
                     }
                     case 2 -> {
-                        if (r == 8) {
+                        if (bf16) {
+                            Bf16BroadcastTiles.rows8x2(b, q, bCs, aT, k, m, tile);
+                        } else if (r == 8) {
                             bcast8x2(q, tile);
                         } else {
                             bcast4x2(q, tile);

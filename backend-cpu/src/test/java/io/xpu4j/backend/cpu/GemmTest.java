@@ -378,6 +378,57 @@ class GemmTest {
         check(m, n, k, Layout.ROW, ta, Layout.COL, tb, (m + n) % 2 == 1, 53L * m + 7L * n + k + tb.ordinal());
     }
 
+    /**
+     * BF16 weights in the broadcast tiles (4 <= M <= 32, W contiguous along K) are widened in
+     * registers as they stream; the result must be bit for bit what F32 weights holding the same
+     * values give, for ordinary values and for arbitrary bit patterns (subnormals, signed zeros,
+     * infinities, NaNs), K even and odd, at every vector width. The weights end exactly where
+     * their segment ends, so a load past the last weight would fail.
+     */
+    @Test
+    void bf16BroadcastTilesGiveTheBitsOfTheirF32Values() {
+        SplittableRandom rnd = new SplittableRandom(61);
+        int lanes = VectorWidth.FLOAT.length();
+        for (int m : new int[] {4, 5, 8, 9, 16, 17, 32}) {
+            if (m > Gemm.BCAST_MAX_VECTORS * lanes) {
+                continue;
+            }
+            for (int k : new int[] {16, 37, 256, 257}) {
+                // whole tiles of 8, 4, 3 or 2 weight rows: rows left over take the dot-product
+                // path, whose BF16 and F32 loops sum in different orders (checked by tolerance)
+                int n = 24;
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment x = arena.allocate((long) m * k * Float.BYTES);
+                    for (int i = 0; i < m * k; i++) {
+                        x.setAtIndex(F, i, (float) (rnd.nextDouble() * 2 - 1));
+                    }
+                    MemorySegment w16 = arena.allocate((long) n * k * Short.BYTES);
+                    MemorySegment w32 = arena.allocate((long) n * k * Float.BYTES);
+                    for (int i = 0; i < n * k; i++) {
+                        short h = rnd.nextInt(4) == 0 ? (short) rnd.nextInt(65536) : toBf16((float) (rnd.nextDouble() * 2 - 1));
+                        w16.setAtIndex(H, i, h);
+                        w32.setAtIndex(F, i, Float.intBitsToFloat(h << 16));
+                    }
+                    MemorySegment c16 = arena.allocate((long) m * n * Float.BYTES);
+                    MemorySegment c32 = arena.allocate((long) m * n * Float.BYTES);
+                    // x: m x k row-major; W: n rows of k, seen as B = Wᵀ (k x n, contiguous along K)
+                    Gemm.gemm(m, n, k, x, 0, k, 1, DType.F32, w16, 0, 1, k, DType.BF16, c16, 0, n, false);
+                    Gemm.gemm(m, n, k, x, 0, k, 1, DType.F32, w32, 0, 1, k, DType.F32, c32, 0, n, false);
+                    for (int i = 0; i < m * n; i++) {
+                        float got = c16.getAtIndex(F, i);
+                        float want = c32.getAtIndex(F, i);
+                        boolean same = Float.isNaN(want) ? Float.isNaN(got)
+                                : Float.floatToRawIntBits(got) == Float.floatToRawIntBits(want);
+                        if (!same) {
+                            fail(m + "x" + n + "x" + k + ": C[" + i / n + "][" + i % n + "] is " + got
+                                    + " with BF16 weights, " + want + " with the same weights in F32");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void largerShapes() {
         check(300, 400, 700, Layout.ROW, DType.F32, Layout.ROW, DType.F32, false, 99);
