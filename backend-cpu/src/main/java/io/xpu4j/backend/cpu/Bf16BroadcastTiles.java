@@ -11,12 +11,13 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The broadcast tiles of {@link Gemm}'s skinny x·Wᵀ (Cᵀ = W·Xᵀ, eight weight rows per tile) reading
- * BF16 weights straight from the tensor, each weight widened in registers as it is broadcast.
+ * The broadcast tiles of {@link Gemm}'s skinny x·Wᵀ (Cᵀ = W·Xᵀ; one tile per shape of the F32 ones)
+ * reading BF16 weights straight from the tensor, each weight widened in registers as it is broadcast.
  *
  * <p>Widening whole weight rows into a float buffer first (what F16 weights still do) reads the
  * weights from memory in one pass and multiplies in another, so memory and arithmetic take turns;
- * here the weights stream while the FMAs run, as F32 weights do. A BF16 value is the upper half of
+ * here the weights stream while the FMAs run, as F32 weights do (F16 weights still take the buffer:
+ * without a shortcut like BF16's, widening each weight as it is broadcast cost more than it saved). A BF16 value is the upper half of
  * its float, so widening costs a 32-bit broadcast load and one or two integer operations, and is
  * exact for every bit pattern. Each tile does the F32 tile's arithmetic in the F32 tile's order,
  * so BF16 weights give the bits their F32 values would.
@@ -47,9 +48,9 @@ final class Bf16BroadcastTiles {
     private Bf16BroadcastTiles() {
     }
 
-    /** Whether the tiles here serve {@code r} weight rows per tile on this platform. */
-    static boolean serves(int r) {
-        return r == 8 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    /** Whether the tiles here serve this platform (its byte order). */
+    static boolean serves() {
+        return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     }
 
     private static float widen(MemorySegment b, long idx) {
@@ -156,7 +157,7 @@ final class Bf16BroadcastTiles {
         c5.intoArray(tile, 5 * L);
         c6.intoArray(tile, 6 * L);
         c7.intoArray(tile, 7 * L);
-        addLastK(b, q0, ks, xt, k, m, L, tile);
+        addLastK(b, q0, ks, 8, xt, k, m, L, tile);
     }
 
     /** Two vectors of x per step (L &lt; M &lt;= 2L), one weight per row broadcast; as {@link #rows8x1}. */
@@ -212,13 +213,121 @@ final class Bf16BroadcastTiles {
         c61.intoArray(tile, 13 * L);
         c70.intoArray(tile, 14 * L);
         c71.intoArray(tile, 15 * L);
-        addLastK(b, q0, ks, xt, k, m, 2 * L, tile);
+        addLastK(b, q0, ks, 8, xt, k, m, 2 * L, tile);
+    }
+
+    /** Two vectors of x per step with four weight rows (16 vector registers); as {@link #rows8x1}. */
+    static void rows4x2(MemorySegment b, long q0, long ks, float[] xt, int k, int m, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        final int kk = k - 1;
+        long o0 = 2 * q0, o1 = o0 + 2 * ks, o2 = o1 + 2 * ks, o3 = o2 + 2 * ks;
+        for (int p = 0; p < kk; p++) {
+            int xi = p * (2 * L);
+            FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+            FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+            long o = 2L * p;
+            FloatVector w = IntVector.broadcast(IS, b.get(TWO, o0 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c00 = w.fma(x0, c00);
+            c01 = w.fma(x1, c01);
+            w = IntVector.broadcast(IS, b.get(TWO, o1 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c10 = w.fma(x0, c10);
+            c11 = w.fma(x1, c11);
+            w = IntVector.broadcast(IS, b.get(TWO, o2 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c20 = w.fma(x0, c20);
+            c21 = w.fma(x1, c21);
+            w = IntVector.broadcast(IS, b.get(TWO, o3 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c30 = w.fma(x0, c30);
+            c31 = w.fma(x1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        addLastK(b, q0, ks, 4, xt, k, m, 2 * L, tile);
+    }
+
+    /** Three vectors of x per step with three weight rows; as {@link #rows8x1}. */
+    static void rows3x3(MemorySegment b, long q0, long ks, float[] xt, int k, int m, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        final int kk = k - 1;
+        long o0 = 2 * q0, o1 = o0 + 2 * ks, o2 = o1 + 2 * ks;
+        for (int p = 0; p < kk; p++) {
+            int xi = p * (3 * L);
+            FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+            FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, xt, xi + 2 * L);
+            long o = 2L * p;
+            FloatVector w = IntVector.broadcast(IS, b.get(TWO, o0 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c00 = w.fma(x0, c00);
+            c01 = w.fma(x1, c01);
+            c02 = w.fma(x2, c02);
+            w = IntVector.broadcast(IS, b.get(TWO, o1 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c10 = w.fma(x0, c10);
+            c11 = w.fma(x1, c11);
+            c12 = w.fma(x2, c12);
+            w = IntVector.broadcast(IS, b.get(TWO, o2 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c20 = w.fma(x0, c20);
+            c21 = w.fma(x1, c21);
+            c22 = w.fma(x2, c22);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c10.intoArray(tile, 3 * L);
+        c11.intoArray(tile, 4 * L);
+        c12.intoArray(tile, 5 * L);
+        c20.intoArray(tile, 6 * L);
+        c21.intoArray(tile, 7 * L);
+        c22.intoArray(tile, 8 * L);
+        addLastK(b, q0, ks, 3, xt, k, m, 3 * L, tile);
+    }
+
+    /** Four vectors of x per step with two weight rows; as {@link #rows8x1}. */
+    static void rows2x4(MemorySegment b, long q0, long ks, float[] xt, int k, int m, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        final int kk = k - 1;
+        long o0 = 2 * q0, o1 = o0 + 2 * ks;
+        for (int p = 0; p < kk; p++) {
+            int xi = p * (4 * L);
+            FloatVector x0 = FloatVector.fromArray(S, xt, xi);
+            FloatVector x1 = FloatVector.fromArray(S, xt, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, xt, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, xt, xi + 3 * L);
+            long o = 2L * p;
+            FloatVector w = IntVector.broadcast(IS, b.get(TWO, o0 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c00 = w.fma(x0, c00);
+            c01 = w.fma(x1, c01);
+            c02 = w.fma(x2, c02);
+            c03 = w.fma(x3, c03);
+            w = IntVector.broadcast(IS, b.get(TWO, o1 + o)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c10 = w.fma(x0, c10);
+            c11 = w.fma(x1, c11);
+            c12 = w.fma(x2, c12);
+            c13 = w.fma(x3, c13);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L);
+        c11.intoArray(tile, 5 * L);
+        c12.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
+        addLastK(b, q0, ks, 2, xt, k, m, 4 * L, tile);
     }
 
     /** Adds each row's product at the last K to its tile row, with the FMA the loop would have used. */
-    private static void addLastK(MemorySegment b, long q0, long ks, float[] xt, int k, int m, int mp, float[] tile) {
+    private static void addLastK(MemorySegment b, long q0, long ks, int rows, float[] xt, int k, int m, int mp,
+                                 float[] tile) {
         int last = k - 1;
-        for (int rr = 0; rr < 8; rr++) {
+        for (int rr = 0; rr < rows; rr++) {
             float w = widen(b, q0 + rr * ks + last);
             for (int i = 0; i < m; i++) {
                 tile[rr * mp + i] = Math.fma(w, xt[last * mp + i], tile[rr * mp + i]);

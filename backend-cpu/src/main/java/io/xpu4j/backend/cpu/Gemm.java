@@ -37,8 +37,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       weights contiguous along K and 4 &lt;= M &lt;= 32 the product runs as Cᵀ = W·Xᵀ: A packed
  *       transposed, whole vectors along M, one scalar of each of a few weight rows broadcast per
  *       step of K (BF16 weights widened in registers as they are broadcast, in
- *       {@link Bf16BroadcastTiles}, where a tile has eight weight rows; other F16/BF16 weight rows
- *       widened first, a group at a time, into a per-thread float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
+ *       {@link Bf16BroadcastTiles}; F16 weight rows widened first, a group at a time, into a
+ *       per-thread float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
  *       against x's rows for both values of K, so that no lane is padding. For M &lt; 4 it runs
  *       as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
  *       takes six weight rows per pass), BF16 weights (and F16 ones for M &lt;= 2) widened in
@@ -134,7 +134,7 @@ final class Gemm {
         float[] strip = new float[0];
         float[] bcastTile = new float[0];
         float[] aTransposed = new float[0];
-        /** F16/BF16 weight rows widened for the broadcast tiles ({@link Op#bcastColumnsHalf}). */
+        /** F16 (and big-endian BF16) weight rows widened for the broadcast tiles ({@link Op#bcastColumnsHalf}). */
         MemorySegment weightRows = MemorySegment.NULL;
 
         MemorySegment weightRows(long floats) {
@@ -533,7 +533,7 @@ final class Gemm {
          * stays a single plain iteration that the JIT keeps in registers.
          */
         void bcastColumns(int j0, int j1, int r) {
-            boolean bf16 = bt == T_BF16 && Bf16BroadcastTiles.serves(r);
+            boolean bf16 = bt == T_BF16 && Bf16BroadcastTiles.serves();
             if (bt != T_F32 && !bf16) {
                 bcastColumnsHalf(j0, j1, r);
                 return;
@@ -555,16 +555,30 @@ final class Gemm {
                         }
                     }
                     case 2 -> {
-                        if (bf16) {
+                        if (bf16 && r == 8) {
                             Bf16BroadcastTiles.rows8x2(b, q, bCs, aT, k, m, tile);
+                        } else if (bf16) {
+                            Bf16BroadcastTiles.rows4x2(b, q, bCs, aT, k, m, tile);
                         } else if (r == 8) {
                             bcast8x2(q, tile);
                         } else {
                             bcast4x2(q, tile);
                         }
                     }
-                    case 3 -> bcast3x3(q, tile);
-                    default -> bcast2x4(q, tile);
+                    case 3 -> {
+                        if (bf16) {
+                            Bf16BroadcastTiles.rows3x3(b, q, bCs, aT, k, m, tile);
+                        } else {
+                            bcast3x3(q, tile);
+                        }
+                    }
+                    default -> {
+                        if (bf16) {
+                            Bf16BroadcastTiles.rows2x4(b, q, bCs, aT, k, m, tile);
+                        } else {
+                            bcast2x4(q, tile);
+                        }
+                    }
                 }
                 for (int rr = 0; rr < r; rr++) {
                     long ci = cOff + j + rr;
@@ -576,8 +590,8 @@ final class Gemm {
         }
 
         /**
-         * {@link #bcastColumns} for F16/BF16 weights: each group of r weight rows is widened into a
-         * float buffer (r x K floats, in L2) and the F32 tile loops run over it, through an Op that
+         * {@link #bcastColumns} for F16 weights (and BF16 ones where {@link Bf16BroadcastTiles} does
+         * not serve): each group of r weight rows is widened into a float buffer (r x K floats, in L2) and the F32 tile loops run over it, through an Op that
          * sees the buffer as its B. The buffer is native memory, as tensor storage is, so that
          * those loops keep reading one kind of segment.
          */
