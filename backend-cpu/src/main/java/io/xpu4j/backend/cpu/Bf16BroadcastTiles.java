@@ -14,12 +14,12 @@ import java.nio.ByteOrder;
  * The broadcast tiles of {@link Gemm}'s skinny x·Wᵀ (Cᵀ = W·Xᵀ; one tile per shape of the F32 ones)
  * reading BF16 weights straight from the tensor, each weight widened in registers as it is broadcast.
  *
- * <p>Widening whole weight rows into a float buffer first (what F16 weights still do) reads the
- * weights from memory in one pass and multiplies in another, so memory and arithmetic take turns;
- * here the weights stream while the FMAs run, as F32 weights do (F16 weights still take the buffer:
- * without a shortcut like BF16's, widening each weight as it is broadcast cost more than it saved). A BF16 value is the upper half of
- * its float, so widening costs a 32-bit broadcast load and one or two integer operations, and is
- * exact for every bit pattern. Each tile does the F32 tile's arithmetic in the F32 tile's order,
+ * <p>Widening whole weight rows into a float buffer first reads the weights from memory in one
+ * pass and multiplies in another, so memory and arithmetic take turns; here the weights stream
+ * while the FMAs run, as F32 weights do. A BF16 value is the upper half of its float, so widening
+ * costs a 32-bit broadcast load and one or two integer operations, and is exact for every bit
+ * pattern. (F16 weights keep the buffer: without such a shortcut, widening each weight as it is
+ * broadcast cost more than it saved.) Each tile does the F32 tile's arithmetic in the F32 tile's order,
  * so BF16 weights give the bits their F32 values would.
  *
  * <p>Little-endian only: a 32-bit load at element {@code i} holds element {@code i} in its low half.

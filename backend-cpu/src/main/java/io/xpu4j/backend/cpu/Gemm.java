@@ -38,9 +38,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       transposed, whole vectors along M, one scalar of each of a few weight rows broadcast per
  *       step of K (BF16 weights widened in registers as they are broadcast, in
  *       {@link Bf16BroadcastTiles}; F16 weight rows widened first, a group at a time, into a
- *       per-thread float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast per step,
- *       against x's rows for both values of K, so that no lane is padding. For M &lt; 4 it runs
- *       as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
+ *       per-thread float buffer); with 16 lanes and M &lt;= 8 two adjacent weights are broadcast
+ *       per step, against x's rows for both values of K, so that no lane is padding. For M &lt; 4
+ *       it runs as dot products along K (bandwidth-bound on the weight bytes for M = 1; one row of x
  *       takes six weight rows per pass), BF16 weights (and F16 ones for M &lt;= 2) widened in
  *       registers. Other F16/BF16 weights are
  *       widened a few columns (or a 256-row strip) at a time into a small per-thread float array
@@ -134,7 +134,7 @@ final class Gemm {
         float[] strip = new float[0];
         float[] bcastTile = new float[0];
         float[] aTransposed = new float[0];
-        /** F16 (and big-endian BF16) weight rows widened for the broadcast tiles ({@link Op#bcastColumnsHalf}). */
+        /** F16 (and big-endian BF16) weight rows widened for {@link Op#bcastColumnsHalf}. */
         MemorySegment weightRows = MemorySegment.NULL;
 
         MemorySegment weightRows(long floats) {
@@ -542,42 +542,26 @@ final class Gemm {
             float[] tile = SCRATCH.get().bcastTile(r * mp);
             for (int j = j0; j < j1; j += r) {
                 long q = bOff + j * bCs;
-                switch (nv) {
-                    case 1 -> {
-                        if (bf16 && aTPairs != null) {
-                            Bf16BroadcastTiles.pairs8x1(b, q, bCs, aTPairs, aT, k, m, mp, tile);
-                        } else if (bf16) {
-                            Bf16BroadcastTiles.rows8x1(b, q, bCs, aT, k, m, tile);
-                        } else if (aTPairs != null) {
-                            bcastPairs8x1(q, tile);
-                        } else {
-                            bcast8x1(q, tile);
+                if (bf16) {
+                    bf16Tile(nv, r, q, tile);
+                } else {
+                    switch (nv) {
+                        case 1 -> {
+                            if (aTPairs != null) {
+                                bcastPairs8x1(q, tile);
+                            } else {
+                                bcast8x1(q, tile);
+                            }
                         }
-                    }
-                    case 2 -> {
-                        if (bf16 && r == 8) {
-                            Bf16BroadcastTiles.rows8x2(b, q, bCs, aT, k, m, tile);
-                        } else if (bf16) {
-                            Bf16BroadcastTiles.rows4x2(b, q, bCs, aT, k, m, tile);
-                        } else if (r == 8) {
-                            bcast8x2(q, tile);
-                        } else {
-                            bcast4x2(q, tile);
+                        case 2 -> {
+                            if (r == 8) {
+                                bcast8x2(q, tile);
+                            } else {
+                                bcast4x2(q, tile);
+                            }
                         }
-                    }
-                    case 3 -> {
-                        if (bf16) {
-                            Bf16BroadcastTiles.rows3x3(b, q, bCs, aT, k, m, tile);
-                        } else {
-                            bcast3x3(q, tile);
-                        }
-                    }
-                    default -> {
-                        if (bf16) {
-                            Bf16BroadcastTiles.rows2x4(b, q, bCs, aT, k, m, tile);
-                        } else {
-                            bcast2x4(q, tile);
-                        }
+                        case 3 -> bcast3x3(q, tile);
+                        default -> bcast2x4(q, tile);
                     }
                 }
                 for (int rr = 0; rr < r; rr++) {
@@ -589,11 +573,34 @@ final class Gemm {
             }
         }
 
+        /** The BF16 tile of {@link #bcastColumns}' shape: {@code nv} vectors along M, {@code r} weight rows. */
+        private void bf16Tile(int nv, int r, long q, float[] tile) {
+            switch (nv) {
+                case 1 -> {
+                    if (aTPairs != null) {
+                        Bf16BroadcastTiles.pairs8x1(b, q, bCs, aTPairs, aT, k, m, mp, tile);
+                    } else {
+                        Bf16BroadcastTiles.rows8x1(b, q, bCs, aT, k, m, tile);
+                    }
+                }
+                case 2 -> {
+                    if (r == 8) {
+                        Bf16BroadcastTiles.rows8x2(b, q, bCs, aT, k, m, tile);
+                    } else {
+                        Bf16BroadcastTiles.rows4x2(b, q, bCs, aT, k, m, tile);
+                    }
+                }
+                case 3 -> Bf16BroadcastTiles.rows3x3(b, q, bCs, aT, k, m, tile);
+                default -> Bf16BroadcastTiles.rows2x4(b, q, bCs, aT, k, m, tile);
+            }
+        }
+
         /**
          * {@link #bcastColumns} for F16 weights (and BF16 ones where {@link Bf16BroadcastTiles} does
-         * not serve): each group of r weight rows is widened into a float buffer (r x K floats, in L2) and the F32 tile loops run over it, through an Op that
-         * sees the buffer as its B. The buffer is native memory, as tensor storage is, so that
-         * those loops keep reading one kind of segment.
+         * not serve): each group of r weight rows is widened into a float buffer (r x K floats, in
+         * L2) and the F32 tile loops run over it, through an Op that sees the buffer as its B. The
+         * buffer is native memory, as tensor storage is, so that those loops keep reading one kind
+         * of segment.
          */
         private void bcastColumnsHalf(int j0, int j1, int r) {
             if (j0 >= j1) {
