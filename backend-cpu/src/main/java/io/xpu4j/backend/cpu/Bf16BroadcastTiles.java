@@ -19,8 +19,8 @@ import java.nio.ByteOrder;
  * while the FMAs run, as F32 weights do. A BF16 value is the upper half of its float, so widening
  * costs a 32-bit broadcast load and one or two integer operations, and is exact for every bit
  * pattern. (F16 weights keep the buffer: without such a shortcut, widening each weight as it is
- * broadcast cost more than it saved.) Each tile does the F32 tile's arithmetic in the F32 tile's order,
- * so BF16 weights give the bits their F32 values would.
+ * broadcast cost more than it saved.) Each tile does the F32 tile's arithmetic in the F32 tile's
+ * order, so BF16 weights give the bits their F32 values would.
  *
  * <p>Little-endian only: a 32-bit load at element {@code i} holds element {@code i} in its low half.
  */
@@ -30,7 +30,6 @@ final class Bf16BroadcastTiles {
     private static final VectorSpecies<Integer> IS =
             VectorSpecies.of(int.class, VectorShape.forBitSize(L * Integer.SIZE));
     private static final ValueLayout.OfInt TWO = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED;
     /**
      * Per 32-bit lane, for a broadcast pair of weights: even lanes shift the pair's first weight
      * (the low half) up, odd lanes keep the second (the high half) and clear the low half.
@@ -51,10 +50,6 @@ final class Bf16BroadcastTiles {
     /** Whether the tiles here serve this platform (its byte order). */
     static boolean serves() {
         return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-    }
-
-    private static float widen(MemorySegment b, long idx) {
-        return Float.intBitsToFloat(b.getAtIndex(H, idx) << 16);
     }
 
     /**
@@ -111,7 +106,7 @@ final class Bf16BroadcastTiles {
                 tile[t + i] = tile[t + 2 * i] + tile[t + 2 * i + 1];
             }
             if (last < k) {
-                float w = widen(b, q0 + rr * ks + last);
+                float w = Gemm.bf16At(b, q0 + rr * ks + last);
                 for (int i = 0; i < m; i++) {
                     tile[t + i] += xt[last * mp + i] * w;
                 }
@@ -328,7 +323,7 @@ final class Bf16BroadcastTiles {
                                  float[] tile) {
         int last = k - 1;
         for (int rr = 0; rr < rows; rr++) {
-            float w = widen(b, q0 + rr * ks + last);
+            float w = Gemm.bf16At(b, q0 + rr * ks + last);
             for (int i = 0; i < m; i++) {
                 tile[rr * mp + i] = Math.fma(w, xt[last * mp + i], tile[rr * mp + i]);
             }

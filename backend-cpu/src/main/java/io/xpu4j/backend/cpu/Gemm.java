@@ -393,7 +393,8 @@ final class Gemm {
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static float bf16At(MemorySegment s, int p) {
+    /** The BF16 element at index {@code p} of {@code s}, widened to float. */
+    static float bf16At(MemorySegment s, long p) {
         return Float.intBitsToFloat(s.getAtIndex(H, p) << 16);
     }
 
