@@ -23,14 +23,14 @@ import java.util.concurrent.Future;
  * A probe behind one explanation in docs/performance.md, not a benchmark of the standard set:
  * how fast W·x can read F32 weights [N, K] = [8184, 8192] (256 MiB) row by row, as
  * {@code ops.matmul}/{@code ops.linear} get them, against the same numbers stored blocked, and
- * against the read sweep of {@link MachineLimits#read_bw}. The three run in turn within seconds,
+ * against the read sweep of {@link MachineLimits#read_bw}. They run in turn within seconds,
  * round after round, because the memory bandwidth of a shared VM moves within minutes and only
  * figures taken side by side compare (a JMH run measures one benchmark after another).
  *
  * <ul>
- *   <li>{@code ops.linear}: xpu4j's kernel (one row of x, six weight rows per pass), on every
- *       CPU of its pool.</li>
- *   <li>{@code blocked}: the same loop over a copy of each thread's half of W ordered as
+ *   <li>{@code ops.linear}: xpu4j's kernel (one row of x, six weight rows per pass) on its CPU
+ *       pool; the other loops run on as many threads, each over its own share of the rows.</li>
+ *   <li>{@code blocked}: the same loop over a copy of each thread's rows of W ordered as
  *       [K / CHUNK][rows / 6][CHUNK / lanes][6][lanes], so that it reads one sequential stream
  *       while its chunk of x (8 KiB) stays in L1. Row by row it reads six streams of K floats,
  *       then six new ones, and x (32 KiB) leaves L1 between its reuses.</li>
@@ -49,7 +49,7 @@ public final class GemvLayoutProbe {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     static final int K = 8192;
-    /** Rows of W: a multiple of 12, so that each of two threads takes whole groups of six. */
+    /** Rows of W: 12 × 682, so that two threads take whole groups of six rows each. */
     static final int N = 8184;
     /** Floats of x per block of the blocked layout: 8 KiB, a quarter of a 32 KiB L1. */
     static final int CHUNK = 2048;
@@ -59,11 +59,13 @@ public final class GemvLayoutProbe {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        int threads = 2;
-        int rows = N / threads;
+        // as many threads as xpu4j's pool; each reads whole groups of six rows of its own
+        int threads = Data.threads();
+        int rows = N / threads / 6 * 6;
         float[] w = Data.uniform(5, (long) N * K);
         float[] x = Data.uniform(6, K);
         long bytes = 4L * N * K;
+        long perThreadBytes = 4L * rows * K * threads; // the rows past threads * rows go unread there
         try (Arena arena = Arena.ofShared();
              Runtime rt = Runtime.create(Config.builder().backend("cpu").fallbackBackends(List.of())
                      .opFallback(Config.OpFallback.ERROR).build())) {
@@ -71,7 +73,7 @@ public final class GemvLayoutProbe {
             MemorySegment[] blocked = new MemorySegment[threads];
             float[][] heapCopies = new float[threads][];
             for (int t = 0; t < threads; t++) {
-                blocked[t] = arena.allocate(bytes / threads, 64);
+                blocked[t] = arena.allocate(4L * rows * K, 64);
                 block(w, t * rows, rows, blocked[t]);
                 heapCopies[t] = Arrays.copyOfRange(w, t * rows * K, (t + 1) * rows * K);
             }
@@ -94,10 +96,11 @@ public final class GemvLayoutProbe {
                     Runnable rowSums = () -> inParallel(pool, threads,
                             t -> rowSums(rowMajor, base, t * rows, rows, y));
                     Runnable blockedSums = () -> inParallel(pool, threads, t -> y[t] = blockedSum(blocked[t]));
-                    check("ops.linear", linear, y, w, x);
-                    check("blocked", blockedGemv, y, w, x);
+                    check("ops.linear", linear, y, w, x, N);
+                    check("blocked", blockedGemv, y, w, x, threads * rows);
                     String[] names = {"read sweep", "ops.linear", "blocked", "row sums", "blocked sum"};
                     Runnable[] runs = {readSweep, linear, blockedGemv, rowSums, blockedSums};
+                    long[] read = {perThreadBytes, bytes, perThreadBytes, perThreadBytes, perThreadBytes};
                     List<double[]> rates = new ArrayList<>();
                     System.out.printf("GB/s of weights read (%.0f MiB, %d threads), best of 3 calls per round%n",
                             bytes / 1048576.0, threads);
@@ -110,7 +113,7 @@ public final class GemvLayoutProbe {
                                 runs[v].run();
                                 best = Math.min(best, System.nanoTime() - t0);
                             }
-                            r[v] = (double) bytes / best;
+                            r[v] = (double) read[v] / best;
                         }
                         rates.add(r);
                         StringBuilder line = new StringBuilder(String.format("round %3d:", round + 1));
@@ -165,11 +168,11 @@ public final class GemvLayoutProbe {
         }
     }
 
-    /** Runs {@code gemv} into {@code y}, then checks it against float64 dot products. */
-    private static void check(String what, Runnable gemv, float[] y, float[] w, float[] x) {
+    /** Runs {@code gemv} into {@code y}, then checks its first {@code rows} outputs against float64. */
+    private static void check(String what, Runnable gemv, float[] y, float[] w, float[] x, int rows) {
         Arrays.fill(y, Float.NaN);
         gemv.run();
-        Data.checkMatmul(what, x, w, i -> y[(int) i], 1, K, N, true);
+        Data.checkMatmul(what, x, w, i -> y[(int) i], 1, K, rows, true);
     }
 
     /** Rows [row0, row0 + rows) of row-major W in the blocked order described above. */
