@@ -90,7 +90,7 @@ public final class GemvLayoutProbe {
                     };
                     Runnable blockedGemv = () -> inParallel(pool, threads,
                             t -> blockedGemv(blocked[t], rows, x, y, t * rows));
-                    Runnable readSweep = () -> inParallel(pool, threads, t -> y[t] = sweep(heapCopies[t]));
+                    Runnable readSweep = () -> inParallel(pool, threads, t -> y[t] = MachineLimits.readSweep(heapCopies[t]));
                     MemorySegment rowMajor = wt.segment();
                     long base = wt.byteOffset();
                     Runnable rowSums = () -> inParallel(pool, threads,
@@ -271,19 +271,5 @@ public final class GemvLayoutProbe {
             total = total.add(c0.add(c1).add(c2).add(c3).add(c4).add(c5));
         }
         return total.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@link MachineLimits#read_bw}'s loop: four streams, the quarters of the array. */
-    static float sweep(float[] a) {
-        int l = S.length();
-        int part = a.length / 4 / l * l;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < part; i += l) {
-            s0 = s0.add(FloatVector.fromArray(S, a, i));
-            s1 = s1.add(FloatVector.fromArray(S, a, i + part));
-            s2 = s2.add(FloatVector.fromArray(S, a, i + 2 * part));
-            s3 = s3.add(FloatVector.fromArray(S, a, i + 3 * part));
-        }
-        return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
     }
 }

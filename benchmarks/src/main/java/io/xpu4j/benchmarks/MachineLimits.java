@@ -105,7 +105,11 @@ public class MachineLimits {
      */
     @Benchmark
     public float read_bw(Read s) {
-        float[] a = s.a;
+        return readSweep(s.a);
+    }
+
+    /** The sum {@link #read_bw} reads with: four streams, the quarters of {@code a}. */
+    static float readSweep(float[] a) {
         int l = S.length();
         int part = a.length / 4 / l * l;
         FloatVector s0 = FloatVector.zero(S);
