@@ -53,6 +53,8 @@ public final class GemvLayoutProbe {
     static final int N = 8184;
     /** Floats of x per block of the blocked layout: 8 KiB, a quarter of a 32 KiB L1. */
     static final int CHUNK = 2048;
+    /** Bytes of one block of the blocked layout: six rows by one chunk of K. */
+    static final int BLOCK_BYTES = 4 * 6 * CHUNK;
 
     private GemvLayoutProbe() {
     }
@@ -195,17 +197,16 @@ public final class GemvLayoutProbe {
     static void blockedGemv(MemorySegment w, int rows, float[] x, float[] y, int y0) {
         int lanes = S.length();
         int v = 4 * lanes;
-        int blockBytes = 4 * 6 * CHUNK;
         Arrays.fill(y, y0, y0 + rows, 0f);
         long o = 0;
         for (int k0 = 0; k0 < K; k0 += CHUNK) {
             for (int j = y0; j < y0 + rows; j += 6) {
                 // a slice per block, read at int offsets, so that C2 hoists the bounds checks:
                 // with a running long offset it checked every load and read about 25% less
-                MemorySegment b = w.asSlice(o, blockBytes);
-                o += blockBytes;
+                MemorySegment b = w.asSlice(o, BLOCK_BYTES);
+                o += BLOCK_BYTES;
                 FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-                for (int i = 0, p = k0; i < blockBytes; i += 6 * v, p += lanes) {
+                for (int i = 0, p = k0; i < BLOCK_BYTES; i += 6 * v, p += lanes) {
                     FloatVector xv = FloatVector.fromArray(S, x, p);
                     c0 = xv.fma(FloatVector.fromMemorySegment(S, b, i, NATIVE), c0);
                     c1 = xv.fma(FloatVector.fromMemorySegment(S, b, i + v, NATIVE), c1);
@@ -255,12 +256,11 @@ public final class GemvLayoutProbe {
     /** The blocked copy read as {@link #blockedGemv} reads it, summed: one stream, no x. */
     static float blockedSum(MemorySegment w) {
         int v = 4 * S.length();
-        int blockBytes = 4 * 6 * CHUNK;
         FloatVector total = FloatVector.zero(S);
-        for (long o = 0; o < w.byteSize(); o += blockBytes) {
-            MemorySegment b = w.asSlice(o, blockBytes);
+        for (long o = 0; o < w.byteSize(); o += BLOCK_BYTES) {
+            MemorySegment b = w.asSlice(o, BLOCK_BYTES);
             FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-            for (int i = 0; i < blockBytes; i += 6 * v) {
+            for (int i = 0; i < BLOCK_BYTES; i += 6 * v) {
                 c0 = c0.add(FloatVector.fromMemorySegment(S, b, i, NATIVE));
                 c1 = c1.add(FloatVector.fromMemorySegment(S, b, i + v, NATIVE));
                 c2 = c2.add(FloatVector.fromMemorySegment(S, b, i + 2 * v, NATIVE));
